@@ -1,0 +1,119 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates the ImageEdit module.
+.DESCRIPTION
+    Build  publishes the module into out/ImageEdit (Import-Module ./out/ImageEdit works) and the local API server into out/testserver.
+    Test   builds, runs the xunit tests and the Pester tests against out/ImageEdit in a child pwsh, and ends with "N passed, N failed".
+    Demo   builds, starts the local API server and runs Get-ChildItem samples | Edit-Image, saving into out/demo.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleOut = Join-Path $out 'ImageEdit'
+$serverOut = Join-Path $out 'testserver'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+function Invoke-Native {
+    param([string] $What, [scriptblock] $Command)
+    & $Command
+    if ($LASTEXITCODE -ne 0) { throw "$What failed with exit code $LASTEXITCODE." }
+}
+
+function Get-ModuleVersion {
+    ([xml](Get-Content -Raw (Join-Path $root 'Directory.Build.props'))).Project.PropertyGroup.Version | Select-Object -First 1
+}
+
+# The pwsh running this script, as a command line: `dotnet pwsh` runs pwsh.dll through the dotnet host.
+function Get-PwshCommand {
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { return @($process, (Join-Path $PSHOME 'pwsh.dll')) }
+    return @($process)
+}
+
+function Invoke-Build {
+    Write-Host "Building ImageEdit $(Get-ModuleVersion) ($Configuration)" -ForegroundColor Cyan
+    if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
+    Invoke-Native 'Publishing the module' { dotnet publish (Join-Path $root 'src/ImageEdit/ImageEdit.csproj') -c $Configuration -o $moduleOut --nologo -v quiet }
+    Get-ChildItem $moduleOut -Filter '*.pdb' | Remove-Item
+    Get-ChildItem $moduleOut -Filter '*.deps.json' | Remove-Item
+    Copy-Item (Join-Path $root 'ImageEdit.format.ps1xml') $moduleOut
+    $manifest = Get-Content -Raw (Join-Path $root 'ImageEdit.psd1')
+    $manifest = $manifest -replace "ModuleVersion(\s*)=(\s*)'[^']*'", "ModuleVersion`$1=`$2'$(Get-ModuleVersion)'"
+    Set-Content -Path (Join-Path $moduleOut 'ImageEdit.psd1') -Value $manifest -NoNewline
+    Invoke-Native 'Building the local API server' { dotnet build (Join-Path $root 'tests/ImageEdit.TestServer/ImageEdit.TestServer.csproj') -c $Configuration -o $serverOut --nologo -v quiet }
+}
+
+function Get-Pester {
+    $folder = Join-Path $out 'tools'
+    $manifest = Join-Path $folder 'pester/5.7.1/tools/Pester.psd1'
+    if (-not (Test-Path $manifest)) {
+        Invoke-Native 'Downloading Pester 5.7.1' { dotnet package download Pester@5.7.1 -o $folder }
+    }
+    $manifest
+}
+
+function Invoke-XunitTests {
+    $results = Join-Path $out 'test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    dotnet test (Join-Path $root 'tests/ImageEdit.Tests/ImageEdit.Tests.csproj') -c $Configuration --nologo `
+        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
+    $trx = Join-Path $results 'xunit.trx'
+    if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1 } }
+    $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout }
+}
+
+function Invoke-PesterTests {
+    $summary = Join-Path $out 'test-results/pester.json'
+    $pwsh = Get-PwshCommand
+    $runner = Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1'
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $runner -PesterManifest (Get-Pester) -ModulePath $moduleOut -ServerPath $serverOut -SummaryPath $summary | Out-Host
+    if (-not (Test-Path $summary)) { return [pscustomobject]@{ Passed = 0; Failed = 1 } }
+    Get-Content -Raw $summary | ConvertFrom-Json
+}
+
+function Invoke-Demo {
+    Import-Module (Join-Path $root 'tests/pester/TestApiServer.psm1') -Force
+    $server = Start-TestApiServer -ServerPath $serverOut
+    try {
+        Import-Module $moduleOut -Force
+        $env:OPENAI_BASE_URL = $server.BaseUri
+        $env:OPENAI_API_KEY = $server.ApiKey
+        $demo = Join-Path $out 'demo'
+        Write-Host "Local API server at $($server.BaseUri); saving into $demo" -ForegroundColor Cyan
+        Write-Host "PS> Get-ChildItem samples | Edit-Image -Prompt 'Paint it as a watercolour' -OutputDirectory out/demo" -ForegroundColor Yellow
+        Get-ChildItem (Join-Path $root 'samples') -File | Edit-Image -Prompt 'Paint it as a watercolour' -OutputDirectory $demo | Format-Table -AutoSize | Out-Host
+    }
+    finally {
+        Stop-TestApiServer $server
+    }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Demo' { Invoke-Build; Invoke-Demo }
+    'Test' {
+        Invoke-Build
+        $xunit = Invoke-XunitTests
+        $pester = Invoke-PesterTests
+        $passed = $xunit.Passed + $pester.Passed
+        $failed = $xunit.Failed + $pester.Failed
+        Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
+        Write-Host "$passed passed, $failed failed"
+        if ($failed -gt 0) { exit 1 }
+    }
+}

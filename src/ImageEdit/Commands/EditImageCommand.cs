@@ -1,0 +1,24 @@
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using ImageEdit.Http;
+using ImageEdit.Models;
+using ImageEdit.Operations;
+using ImageEdit.Output;
+using ImageEdit.Pipeline;
+
+namespace ImageEdit.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Edits images through the OpenAI image-edit API, one request per input image.</para>
+    /// </summary>
+    [Cmdlet(VerbsData.Edit, "Image", DefaultParameterSetName = LiteralPathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(ImageEditResult))]
+    public sealed class EditImageCommand : ImageEditCommandBase
+    {
+        internal override bool Streams => false;
+
+        internal override Task RunAsync(ApiConnection connection, ImageEditRequest request, ImageFileWriter? writer, IOutputSink sink, CancellationToken cancellation) =>
+            new EditOperation(connection, writer).RunAsync(request, sink, cancellation);
+    }
+}

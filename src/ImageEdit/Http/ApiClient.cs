@@ -1,0 +1,187 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using ImageEdit.Models;
+
+namespace ImageEdit.Http
+{
+    /// <summary>
+    /// The one HTTP core both cmdlets call: builds the multipart body from the request's files for every try,
+    /// sends it with the credentials, retries what is transient, bounds each try by the timeout, and hands a
+    /// successful answer to the caller's reader inside the same try.
+    /// </summary>
+    internal sealed class ApiClient
+    {
+        private const int MaximumRedirects = 5;
+        private static readonly Lazy<HttpClient> Shared = new Lazy<HttpClient>(CreateHttpClient);
+        private readonly ApiConnection _connection;
+        private readonly ILog _log;
+        private readonly HttpClient _http;
+        private readonly RetryPolicy _retryPolicy;
+
+        public ApiClient(ApiConnection connection, ILog log, HttpClient? http = null, RetryPolicy? retryPolicy = null)
+        {
+            _connection = connection;
+            _log = log;
+            _http = http ?? Shared.Value;
+            _retryPolicy = retryPolicy ?? new RetryPolicy();
+        }
+
+        /// <summary>The pooled client every request shares; redirects are followed here, not by the handler, so credentials never cross origins.</summary>
+        public static HttpClient SharedHttpClient => Shared.Value;
+
+        /// <summary>
+        /// Sends <paramref name="request"/> and returns what <paramref name="readAnswer"/> makes of a 2xx answer.
+        /// A transient failure before <see cref="TryContext.Commit"/> is tried again; after it (events already
+        /// written to the pipeline) it is not, so nothing reaches the user twice.
+        /// </summary>
+        public async Task<T> SendAsync<T>(ImageEditRequest request, Func<HttpResponseMessage, TryContext, Task<T>> readAnswer,
+            CancellationToken cancellation, Action<long>? bytesSent = null)
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var tryContext = new TryContext(cancellation, _connection.Timeout);
+                HttpResponseMessage? response = null;
+                TimeSpan wait;
+                string failure;
+                try
+                {
+                    var stopwatch = Stopwatch.StartNew();
+                    _log.Verbose($"POST {_connection.EditsUri} for {Path.GetFileName(request.SourcePath)}" +
+                                 (attempt > 0 ? $" (retry {attempt} of {_connection.MaximumRetryCount})" : ""));
+                    response = await SendFollowingRedirectsAsync(request, tryContext.Token, bytesSent).ConfigureAwait(false);
+                    string? requestId = RequestId(response);
+                    _log.Verbose($"HTTP {(int)response.StatusCode} {response.StatusCode} after {stopwatch.ElapsedMilliseconds} ms" +
+                                 (requestId is null ? "" : $", request id {requestId}"));
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return await readAnswer(response, tryContext).ConfigureAwait(false);
+                    }
+
+                    var error = await ReadErrorAsync(response, requestId, tryContext.Token).ConfigureAwait(false);
+                    if (!RetryPolicy.IsRetryableStatus(response) || attempt >= _connection.MaximumRetryCount)
+                    {
+                        throw error;
+                    }
+                    wait = _retryPolicy.Delay(attempt, response.Headers);
+                    failure = $"HTTP {(int)response.StatusCode}" + (requestId is null ? "" : $" (request id {requestId})");
+                }
+                catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (Exception ex) when (IsTransient(ex, tryContext) && !tryContext.IsCommitted)
+                {
+                    var transient = tryContext.TimedOut ? TimeoutError(tryContext) : ex;
+                    if (attempt >= _connection.MaximumRetryCount)
+                    {
+                        if (transient is TimeoutException) throw transient;
+                        throw;
+                    }
+                    wait = _retryPolicy.Delay(attempt, null);
+                    failure = tryContext.TimedOut ? $"no answer within {_connection.Timeout.TotalSeconds:0} s" : ex.Message;
+                }
+                catch (OperationCanceledException) when (tryContext.TimedOut)
+                {
+                    throw TimeoutError(tryContext);
+                }
+                finally
+                {
+                    response?.Dispose();
+                }
+
+                _log.Verbose($"Try {attempt + 1} failed ({failure}); trying again in {wait.TotalSeconds:0.0} s with the body rebuilt from the files.");
+                await Task.Delay(wait, cancellation).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(ImageEditRequest request, CancellationToken token, Action<long>? bytesSent)
+        {
+            Uri target = _connection.EditsUri;
+            bool sameOrigin = true;
+            for (int redirects = 0; ; redirects++)
+            {
+                using var message = new HttpRequestMessage(HttpMethod.Post, target)
+                {
+                    Content = MultipartBodyBuilder.Build(request, token, bytesSent),
+                };
+                if (sameOrigin)
+                {
+                    _connection.ApplyCredentials(message);
+                }
+                var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+                int status = (int)response.StatusCode;
+                if ((status != 307 && status != 308) || response.Headers.Location is null || redirects >= MaximumRedirects)
+                {
+                    return response;
+                }
+                var next = response.Headers.Location.IsAbsoluteUri ? response.Headers.Location : new Uri(target, response.Headers.Location);
+                sameOrigin &= Uri.Compare(next, _connection.EditsUri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+                _log.Verbose($"HTTP {status}: redirected to {next.GetLeftPart(UriPartial.Path)}" + (sameOrigin ? "" : " (another origin: sent without credentials)"));
+                response.Dispose();
+                target = next;
+            }
+        }
+
+        private static async Task<ApiException> ReadErrorAsync(HttpResponseMessage response, string? requestId, CancellationToken token)
+        {
+            byte[] body = await ReadAtMostAsync(response, 64 * 1024, token).ConfigureAwait(false);
+            return ApiErrorParser.FromBody(response.StatusCode, requestId, body, response.Content.Headers.ContentType?.ToString());
+        }
+
+        /// <summary>Reads up to <paramref name="limit"/> bytes of a body: an error page need not be read whole.</summary>
+        internal static async Task<byte[]> ReadAtMostAsync(HttpResponseMessage response, int limit, CancellationToken token)
+        {
+            using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            var buffer = new byte[limit];
+            int total = 0;
+            while (total < limit)
+            {
+                int read = await stream.ReadAsync(buffer, total, limit - total, token).ConfigureAwait(false);
+                if (read == 0) break;
+                total += read;
+            }
+            Array.Resize(ref buffer, total);
+            return buffer;
+        }
+
+        internal static string? RequestId(HttpResponseMessage response) =>
+            response.Headers.TryGetValues("x-request-id", out var values) ? values.FirstOrDefault() : null;
+
+        private TimeoutException TimeoutError(TryContext context) =>
+            new TimeoutException($"The API sent nothing for {_connection.Timeout.TotalSeconds:0} s (-TimeoutSec); the request was abandoned" +
+                                 (_connection.MaximumRetryCount > 0 ? $" after {_connection.MaximumRetryCount + 1} tries." : "."));
+
+        private static bool IsTransient(Exception ex, TryContext context) =>
+            context.TimedOut || ex is HttpRequestException || ex is IOException && !(ex is FileNotFoundException || ex is DirectoryNotFoundException)
+            || ex is TransientAnswerException;
+
+        private static HttpClient CreateHttpClient()
+        {
+            var handler = new HttpClientHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+                MaxConnectionsPerServer = 64,
+            };
+            var client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+            client.DefaultRequestHeaders.UserAgent.ParseAdd("ImageEdit-PowerShell/" + typeof(ApiClient).Assembly.GetName().Version?.ToString(3));
+            return client;
+        }
+    }
+
+    /// <summary>A 2xx answer that could not be used (cut short mid-body, say) and may be asked for again.</summary>
+    internal sealed class TransientAnswerException : Exception
+    {
+        public TransientAnswerException(string message, Exception? inner = null) : base(message, inner)
+        {
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System;
+using System.Linq;
+using System.Net;
+
+namespace ImageEdit.Http
+{
+    /// <summary>
+    /// The API answered with an error, or with something that is not a usable answer. Carries what the API said
+    /// (message, type, param, code), the HTTP status and the request id, never the request's credentials.
+    /// </summary>
+    public sealed class ApiException : Exception
+    {
+        public ApiException(HttpStatusCode statusCode, string apiMessage, string? errorType, string? param, string? code, string? requestId,
+            Exception? inner = null)
+            : base(Compose(statusCode, apiMessage, errorType, param, code, requestId), inner)
+        {
+            StatusCode = statusCode;
+            ApiMessage = apiMessage;
+            ErrorType = errorType;
+            Param = param;
+            Code = code;
+            RequestId = requestId;
+        }
+
+        public HttpStatusCode StatusCode { get; }
+        /// <summary>The API's own message, or a description of the unusable answer.</summary>
+        public string ApiMessage { get; }
+        /// <summary>The error's type, e.g. invalid_request_error.</summary>
+        public string? ErrorType { get; }
+        /// <summary>The request field the error is about, e.g. size.</summary>
+        public string? Param { get; }
+        /// <summary>The error's code, e.g. invalid_api_key.</summary>
+        public string? Code { get; }
+        public string? RequestId { get; }
+
+        private static string Compose(HttpStatusCode status, string message, string? type, string? param, string? code, string? requestId)
+        {
+            string details = string.Join(", ", new[]
+            {
+                $"HTTP {(int)status} {status}",
+                type is null ? null : "type " + type,
+                code is null ? null : "code " + code,
+                param is null ? null : "param " + param,
+                requestId is null ? null : "request id " + requestId,
+            }.Where(s => s != null));
+            return $"{message.TrimEnd()} ({details})";
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ImageEdit.Http
+{
+    /// <summary>
+    /// A multipart/form-data body whose file parts are copied from disk while it is sent, never held in memory,
+    /// with a Content-Length computed up front so that nothing is chunked. A new instance is built for every try.
+    /// </summary>
+    internal sealed class MultipartFormBody : HttpContent
+    {
+        private const int CopyBufferSize = 128 * 1024;
+        private static readonly Encoding Utf8 = new UTF8Encoding(false);
+        private readonly List<Part> _parts = new List<Part>();
+        private readonly string _boundary;
+        private readonly CancellationToken _cancellation;
+        private readonly Action<long>? _bytesSent;
+
+        public MultipartFormBody(CancellationToken cancellation = default, Action<long>? bytesSent = null, string? boundary = null)
+        {
+            _boundary = boundary ?? "----ImageEdit" + Guid.NewGuid().ToString("N");
+            _cancellation = cancellation;
+            _bytesSent = bytesSent;
+            Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=" + _boundary);
+        }
+
+        public string Boundary => _boundary;
+
+        public void AddText(string name, string value)
+        {
+            string head = $"--{_boundary}\r\nContent-Disposition: form-data; name=\"{Escape(name)}\"\r\n\r\n";
+            _parts.Add(new Part(Utf8.GetBytes(head), Utf8.GetBytes(value), null, 0));
+        }
+
+        /// <summary>Adds a file part; its length is taken now and must not change before it is sent.</summary>
+        public void AddFile(string name, string path, string contentType)
+        {
+            long length = new FileInfo(path).Length;
+            string head = $"--{_boundary}\r\nContent-Disposition: form-data; name=\"{Escape(name)}\"; filename=\"{Escape(Path.GetFileName(path))}\"\r\n" +
+                          $"Content-Type: {contentType}\r\n\r\n";
+            _parts.Add(new Part(Utf8.GetBytes(head), null, path, length));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            foreach (var part in _parts)
+            {
+                length += part.Head.Length + (part.Text?.Length ?? part.FileLength) + 2;
+            }
+            length += ClosingBytes().Length;
+            return true;
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            byte[] buffer = new byte[CopyBufferSize];
+            long sent = 0;
+            var lineEnd = new byte[] { (byte)'\r', (byte)'\n' };
+            foreach (var part in _parts)
+            {
+                await stream.WriteAsync(part.Head, 0, part.Head.Length, _cancellation).ConfigureAwait(false);
+                if (part.Text != null)
+                {
+                    await stream.WriteAsync(part.Text, 0, part.Text.Length, _cancellation).ConfigureAwait(false);
+                }
+                else
+                {
+                    sent = await CopyFileAsync(part, stream, buffer, sent).ConfigureAwait(false);
+                }
+                await stream.WriteAsync(lineEnd, 0, 2, _cancellation).ConfigureAwait(false);
+            }
+            byte[] closing = ClosingBytes();
+            await stream.WriteAsync(closing, 0, closing.Length, _cancellation).ConfigureAwait(false);
+        }
+
+        private async Task<long> CopyFileAsync(Part part, Stream destination, byte[] buffer, long sent)
+        {
+            using var file = new FileStream(part.FilePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            long remaining = part.FileLength;
+            while (remaining > 0)
+            {
+                int read = await file.ReadAsync(buffer, 0, (int)Math.Min(buffer.Length, remaining), _cancellation).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new IOException($"{part.FilePath} became shorter while it was being sent; the request was abandoned.");
+                }
+                await destination.WriteAsync(buffer, 0, read, _cancellation).ConfigureAwait(false);
+                remaining -= read;
+                sent += read;
+                _bytesSent?.Invoke(sent);
+            }
+            if (file.Length != part.FileLength)
+            {
+                throw new IOException($"{part.FilePath} changed length while it was being sent; the request was abandoned.");
+            }
+            return sent;
+        }
+
+        private byte[] ClosingBytes() => Utf8.GetBytes($"--{_boundary}--\r\n");
+
+        /// <summary>Quotes and line breaks would end the header value early; they are percent-encoded as browsers do.</summary>
+        private static string Escape(string value) => value.Replace("\"", "%22").Replace("\r", "%0D").Replace("\n", "%0A");
+
+        private sealed class Part
+        {
+            public Part(byte[] head, byte[]? text, string? filePath, long fileLength)
+            {
+                Head = head;
+                Text = text;
+                FilePath = filePath;
+                FileLength = fileLength;
+            }
+
+            public byte[] Head { get; }
+            public byte[]? Text { get; }
+            public string? FilePath { get; }
+            public long FileLength { get; }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System;
+using System.Collections.Generic;
+
+namespace ImageEdit.Models
+{
+    /// <summary>
+    /// The answer to one edit request: the API's ImagesResponse in PascalCase, plus where it came from.
+    /// </summary>
+    public sealed class ImageEditResult
+    {
+        internal ImageEditResult(DateTimeOffset created, string? background, IReadOnlyList<ImageEditData> data, string? outputFormat,
+            string? quality, string? size, ImageUsage? usage, string sourcePath, string? model, string? requestId)
+        {
+            Created = created;
+            Background = background;
+            Data = data;
+            OutputFormat = outputFormat;
+            Quality = quality;
+            Size = size;
+            Usage = usage;
+            SourcePath = sourcePath;
+            Model = model;
+            RequestId = requestId;
+        }
+
+        /// <summary>When the API created the images (the response's unix time, as a date).</summary>
+        public DateTimeOffset Created { get; }
+        /// <summary>The background the model used: transparent or opaque.</summary>
+        public string? Background { get; }
+        /// <summary>The returned images, in the order the API gave them.</summary>
+        public IReadOnlyList<ImageEditData> Data { get; }
+        /// <summary>png, webp or jpeg.</summary>
+        public string? OutputFormat { get; }
+        /// <summary>low, medium or high.</summary>
+        public string? Quality { get; }
+        /// <summary>The size of the generated images, WIDTHxHEIGHT.</summary>
+        public string? Size { get; }
+        /// <summary>Token usage, reported for the GPT image models.</summary>
+        public ImageUsage? Usage { get; }
+        /// <summary>The full path of the input image this request edited.</summary>
+        public string SourcePath { get; }
+        /// <summary>The model named in the request (null when the API's default was used).</summary>
+        public string? Model { get; }
+        /// <summary>The x-request-id the API answered with: quote it to OpenAI support.</summary>
+        public string? RequestId { get; }
+
+        public override string ToString() => $"{System.IO.Path.GetFileName(SourcePath)}: {Data.Count} image(s){(RequestId is null ? "" : " [" + RequestId + "]")}";
+    }
+
+    /// <summary>One returned image.</summary>
+    public sealed class ImageEditData
+    {
+        internal ImageEditData(int index, string? b64Json, string? url, string? revisedPrompt, string? path)
+        {
+            Index = index;
+            B64Json = b64Json;
+            Url = url;
+            RevisedPrompt = revisedPrompt;
+            Path = path;
+        }
+
+        /// <summary>The position of this image in the response, from 0.</summary>
+        public int Index { get; }
+        /// <summary>The image as base64 (GPT image models, or dall-e-2 with -ResponseFormat b64_json).</summary>
+        public string? B64Json { get; }
+        /// <summary>Where to download the image (dall-e-2 with -ResponseFormat url; valid for 60 minutes).</summary>
+        public string? Url { get; }
+        /// <summary>The prompt the model actually used, when it revised it.</summary>
+        public string? RevisedPrompt { get; }
+        /// <summary>The saved file, when -OutputDirectory was given.</summary>
+        public string? Path { get; }
+
+        public override string ToString() => Path ?? Url ?? (B64Json is null ? "(no image)" : $"(base64 image, {B64Json.Length} characters)");
+    }
+
+    /// <summary>Token usage of an image request.</summary>
+    public sealed class ImageUsage
+    {
+        internal ImageUsage(int inputTokens, int outputTokens, int totalTokens, ImageTokenDetails? inputTokensDetails, ImageTokenDetails? outputTokensDetails)
+        {
+            InputTokens = inputTokens;
+            OutputTokens = outputTokens;
+            TotalTokens = totalTokens;
+            InputTokensDetails = inputTokensDetails;
+            OutputTokensDetails = outputTokensDetails;
+        }
+
+        public int InputTokens { get; }
+        public int OutputTokens { get; }
+        public int TotalTokens { get; }
+        public ImageTokenDetails? InputTokensDetails { get; }
+        public ImageTokenDetails? OutputTokensDetails { get; }
+
+        public override string ToString() => $"{TotalTokens} tokens ({InputTokens} in, {OutputTokens} out)";
+    }
+
+    /// <summary>How many of the tokens were text and how many image.</summary>
+    public sealed class ImageTokenDetails
+    {
+        internal ImageTokenDetails(int textTokens, int imageTokens)
+        {
+            TextTokens = textTokens;
+            ImageTokens = imageTokens;
+        }
+
+        public int TextTokens { get; }
+        public int ImageTokens { get; }
+
+        public override string ToString() => $"{TextTokens} text, {ImageTokens} image";
+    }
+}

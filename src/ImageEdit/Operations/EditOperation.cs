@@ -1,0 +1,67 @@
+using System;
+using System.Collections.Generic;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using ImageEdit.Http;
+using ImageEdit.Http.Wire;
+using ImageEdit.Models;
+using ImageEdit.Output;
+using ImageEdit.Pipeline;
+
+namespace ImageEdit.Operations
+{
+    /// <summary>One Edit-Image request: send, read the ImagesResponse, save the images when asked, write one result.</summary>
+    internal sealed class EditOperation
+    {
+        private readonly ApiConnection _connection;
+        private readonly ImageFileWriter? _writer;
+
+        public EditOperation(ApiConnection connection, ImageFileWriter? writer)
+        {
+            _connection = connection;
+            _writer = writer;
+        }
+
+        public async Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation)
+        {
+            var client = new ApiClient(_connection, sink);
+            string? requestId = null;
+            var answer = await client.SendAsync(request, async (response, attempt) =>
+            {
+                requestId = ApiClient.RequestId(response);
+                return await ImagesResponseReader.ReadAsync(response, attempt.Token).ConfigureAwait(false);
+            }, cancellation).ConfigureAwait(false);
+
+            var data = new List<ImageEditData>(answer.Data!.Count);
+            for (int i = 0; i < answer.Data.Count; i++)
+            {
+                var image = answer.Data[i];
+                string? path = _writer is null ? null : await SaveAsync(image, OutputNames.Edited(request.SourcePath, i, answer.Data.Count), cancellation).ConfigureAwait(false);
+                if (path != null)
+                {
+                    sink.Verbose($"Saved {path}");
+                }
+                data.Add(new ImageEditData(i, image.B64Json, image.Url, image.RevisedPrompt, path));
+            }
+            sink.WriteObject(new ImageEditResult(WireMapping.FromUnixTime(answer.Created), answer.Background, data, answer.OutputFormat,
+                answer.Quality, answer.Size, WireMapping.ToUsage(answer.Usage), request.SourcePath, request.Model, requestId));
+        }
+
+        private async Task<string> SaveAsync(ImageDto image, string baseName, CancellationToken cancellation)
+        {
+            if (image.B64Json != null)
+            {
+                return await _writer!.SaveBase64Async(image.B64Json, baseName, cancellation).ConfigureAwait(false);
+            }
+            // A url result is fetched with a bare request: the API key is never sent to the storage host.
+            using var response = await ApiClient.SharedHttpClient.GetAsync(image.Url, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"Downloading the image from {new Uri(image.Url!).GetLeftPart(UriPartial.Path)} failed: HTTP {(int)response.StatusCode} {response.StatusCode}.");
+            }
+            using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            return await _writer!.SaveStreamAsync(body, baseName, cancellation).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Net.Http;
+using ImageEdit.Http;
+using ImageEdit.Images;
+
+namespace ImageEdit.Pipeline
+{
+    /// <summary>
+    /// Turns whatever went wrong with one input into an ErrorRecord with a stable ErrorId, a fitting category,
+    /// the input file as TargetObject and a message that says what to do.
+    /// </summary>
+    internal static class ErrorRecordFactory
+    {
+        public static ErrorRecord Create(Exception exception, object? target)
+        {
+            switch (exception)
+            {
+                case LocalCheckException local:
+                    return Record(local, local.ErrorId, local.Category, local.Target ?? target, local.RecommendedAction);
+                case ApiException api:
+                    var (id, category, action) = Describe(api);
+                    return Record(api, id, category, target, action);
+                case TimeoutException timeout:
+                    return Record(timeout, "Timeout", ErrorCategory.OperationTimeout, target,
+                        "Raise -TimeoutSec or -MaximumRetryCount, or try again later.");
+                case HttpRequestException http:
+                    return Record(new HttpRequestException("Could not reach the API: " + InnermostMessage(http), http), "ConnectionFailed",
+                        ErrorCategory.ConnectionError, target, "Check -BaseUri, the network and any proxy, then try again.");
+                case InvalidImageException image:
+                    return Record(new InvalidImageException($"{Name(target)} is not a usable image: {image.Message}."), "InvalidImage",
+                        ErrorCategory.InvalidData, target, "Pass a PNG, JPEG or WebP file.");
+                case UnauthorizedAccessException denied:
+                    return Record(denied, "AccessDenied", ErrorCategory.PermissionDenied, target, null);
+                case IOException io:
+                    return Record(io, "FileError", ErrorCategory.WriteError, target, null);
+                default:
+                    return Record(exception, "UnexpectedError", ErrorCategory.NotSpecified, target, null);
+            }
+        }
+
+        private static (string Id, ErrorCategory Category, string? Action) Describe(ApiException api)
+        {
+            int status = (int)api.StatusCode;
+            string paramHint = api.Param is null ? "Correct the request and try again." : $"Correct the value sent as '{api.Param}' and try again.";
+            return status switch
+            {
+                400 => ("ApiBadRequest", ErrorCategory.InvalidArgument, paramHint),
+                401 => ("ApiUnauthorized", ErrorCategory.AuthenticationError, "Check -ApiKey (or $env:OPENAI_API_KEY) and -BaseUri."),
+                403 => ("ApiForbidden", ErrorCategory.PermissionDenied, "Check that the key, -Organization and -Project may use this model."),
+                404 => ("ApiNotFound", ErrorCategory.ObjectNotFound, "Check -BaseUri and -Model."),
+                408 => ("ApiTimeout", ErrorCategory.OperationTimeout, "Try again later or raise -MaximumRetryCount."),
+                409 => ("ApiConflict", ErrorCategory.ResourceBusy, "Try again later or raise -MaximumRetryCount."),
+                413 => ("ApiRequestTooLarge", ErrorCategory.LimitsExceeded, "Send smaller or fewer images."),
+                415 or 422 => ("ApiUnprocessable", ErrorCategory.InvalidData, paramHint),
+                429 => ("ApiRateLimited", ErrorCategory.QuotaExceeded, "Wait, lower the request rate, or raise -MaximumRetryCount; check your quota if it persists."),
+                >= 500 => ("ApiServerError", ErrorCategory.ResourceUnavailable, "The API failed; try again later or raise -MaximumRetryCount."),
+                >= 200 and < 300 => ("ApiInvalidAnswer", ErrorCategory.InvalidResult, "The answer could not be used; try again, and report the request id if it persists."),
+                _ => ("ApiError", ErrorCategory.ProtocolError, null),
+            };
+        }
+
+        private static ErrorRecord Record(Exception exception, string errorId, ErrorCategory category, object? target, string? action)
+        {
+            var record = new ErrorRecord(exception, errorId, category, target);
+            if (action != null)
+            {
+                record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = action };
+            }
+            return record;
+        }
+
+        private static string InnermostMessage(Exception exception)
+        {
+            while (exception.InnerException != null)
+            {
+                exception = exception.InnerException;
+            }
+            return exception.Message;
+        }
+
+        private static string Name(object? target) => target is string path ? Path.GetFileName(path) : "The file";
+    }
+}

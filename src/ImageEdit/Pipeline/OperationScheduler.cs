@@ -1,0 +1,141 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ImageEdit.Pipeline
+{
+    /// <summary>
+    /// Runs requests as tasks, at most <c>throttleLimit</c> at once, while the pipeline thread alone writes what
+    /// they produce: every WriteObject, WriteError, WriteVerbose and WriteProgress is queued here and carried out
+    /// by the thread that called ProcessRecord or EndProcessing. Cancelling stops them all.
+    /// </summary>
+    internal sealed class OperationScheduler : IOutputSink, IDisposable
+    {
+        private static readonly TimeSpan CancellationGrace = TimeSpan.FromSeconds(5);
+        private readonly BlockingCollection<Action<Cmdlet>> _queue = new BlockingCollection<Action<Cmdlet>>();
+        private readonly List<Task> _running = new List<Task>();
+        private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+        private readonly Cmdlet _cmdlet;
+        private readonly int _throttleLimit;
+
+        public OperationScheduler(Cmdlet cmdlet, int throttleLimit)
+        {
+            _cmdlet = cmdlet;
+            _throttleLimit = Math.Max(1, throttleLimit);
+        }
+
+        public CancellationToken Cancellation => _cancellation.Token;
+
+        /// <summary>Starts <paramref name="work"/> once a slot is free; its failure becomes an ErrorRecord targeting <paramref name="target"/>.</summary>
+        public void Start(Func<CancellationToken, Task> work, object target)
+        {
+            while (_running.Count >= _throttleLimit)
+            {
+                DrainUntil(() => _running.Any(t => t.IsCompleted));
+            }
+            var task = Task.Run(async () =>
+            {
+                try
+                {
+                    await work(_cancellation.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+                {
+                }
+                catch (Exception ex)
+                {
+                    var record = ErrorRecordFactory.Create(ex, target);
+                    Post(c => c.WriteError(record));
+                }
+                finally
+                {
+                    Post(_ => { });
+                }
+            });
+            _running.Add(task);
+            Drain();
+        }
+
+        /// <summary>Carries out queued writes until every started task has finished.</summary>
+        public void WaitAll() => DrainUntil(() => _running.All(t => t.IsCompleted));
+
+        /// <summary>Called from StopProcessing (another thread): cancels everything in flight.</summary>
+        public void Cancel()
+        {
+            try
+            {
+                _cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        public void WriteObject(object value) => Post(c => c.WriteObject(value));
+        public void WriteError(ErrorRecord record) => Post(c => c.WriteError(record));
+        public void WriteProgress(ProgressRecord record) => Post(c => c.WriteProgress(record));
+        public void Verbose(string message) => Post(c => c.WriteVerbose(message));
+        public void Warning(string message) => Post(c => c.WriteWarning(message));
+        public void Debug(string message) => Post(c => c.WriteDebug(message));
+
+        private void Post(Action<Cmdlet> write)
+        {
+            try
+            {
+                _queue.Add(write);
+            }
+            catch (InvalidOperationException)
+            {
+                // The cmdlet has finished; nothing can be written any more.
+            }
+        }
+
+        private void Drain()
+        {
+            while (_queue.TryTake(out var write))
+            {
+                write(_cmdlet);
+            }
+        }
+
+        private void DrainUntil(Func<bool> done)
+        {
+            while (true)
+            {
+                if (_cancellation.IsCancellationRequested)
+                {
+                    // Let the tasks delete their temporary files before the pipeline stops.
+                    Task.WaitAll(_running.ToArray(), CancellationGrace);
+                    throw new PipelineStoppedException();
+                }
+                if (_queue.TryTake(out var write))
+                {
+                    write(_cmdlet);
+                    continue;
+                }
+                if (done())
+                {
+                    _running.RemoveAll(t => t.IsCompleted);
+                    return;
+                }
+                // Every task posts once more when it ends, so this wait ends as soon as there is something to do.
+                if (_queue.TryTake(out write, 250))
+                {
+                    write(_cmdlet);
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            Cancel();
+            Task.WaitAll(_running.ToArray(), CancellationGrace);
+            _queue.CompleteAdding();
+            _cancellation.Dispose();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace ImageEdit.TestServer;
+
+/// <summary>
+/// What the contract (images-edits.yaml and its field descriptions) refuses, checked the way the API would:
+/// the first problem found becomes a 400 with an OpenAI-shaped error naming the param.
+/// </summary>
+public static class ContractValidator
+{
+    private static readonly string[] GptModels = ["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "chatgpt-image-latest"];
+    private static readonly string[] StandardGptSizes = ["1024x1024", "1536x1024", "1024x1536", "auto"];
+    private static readonly string[] DallE2Sizes = ["256x256", "512x512", "1024x1024"];
+    private const long FourMegabytes = 4L * 1024 * 1024;
+    private const long FiftyMegabytes = 50L * 1024 * 1024;
+
+    public sealed record Problem(string Message, string Param, string Code = "invalid_value");
+
+    public static Problem? Check(RecordedRequest request)
+    {
+        string model = request.Field("model") ?? "gpt-image-1.5";
+        bool dallE2 = model == "dall-e-2";
+        bool gpt = GptModels.Contains(model);
+        if (!dallE2 && !gpt)
+        {
+            return new Problem($"Invalid value for 'model': '{model}' is not a model that supports image edits.", "model");
+        }
+
+        string? prompt = request.Field("prompt");
+        if (string.IsNullOrWhiteSpace(prompt)) return new Problem("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
+        int promptLimit = dallE2 ? 1000 : 32000;
+        if (prompt.Length > promptLimit) return new Problem($"Invalid 'prompt': string too long. Expected a string with maximum length {promptLimit}, but got a string with length {prompt.Length} instead.", "prompt", "string_above_max_length");
+
+        var images = request.Files.Where(f => f.Name is "image" or "image[]").ToList();
+        if (images.Count == 0) return new Problem("Missing required parameter: 'image'.", "image", "missing_required_parameter");
+        if (request.Files.Any(f => f.Name == "image") && request.Files.Any(f => f.Name == "image[]")) return new Problem("Send either 'image' or 'image[]', not both.", "image");
+        if (images.Count > 16) return new Problem($"Invalid 'image': expected at most 16 images, got {images.Count}.", "image", "array_above_max_length");
+        if (dallE2 && images.Count > 1) return new Problem("dall-e-2 accepts exactly one image.", "image");
+        foreach (var image in images)
+        {
+            string? format = ImageFactory.Sniff(image.Head);
+            if (format is null) return new Problem($"Invalid file '{image.FileName}': unsupported image format. Supported formats are png, jpeg and webp.", "image", "invalid_image_format");
+            if (image.ContentType != "image/" + format) return new Problem($"Invalid file '{image.FileName}': the Content-Type '{image.ContentType}' does not match its {format} bytes.", "image", "invalid_image_format");
+            if (dallE2 && format != "png") return new Problem("dall-e-2 requires a PNG image.", "image", "invalid_image_format");
+            long limit = dallE2 ? FourMegabytes : FiftyMegabytes;
+            if (image.Length >= limit) return new Problem($"Invalid file '{image.FileName}': images must be smaller than {limit / 1024 / 1024} MB.", "image", "image_too_large");
+        }
+        var first = ImageFactory.Dimensions(images[0].Head);
+        if (dallE2 && first is { } square && square.Width != square.Height) return new Problem("dall-e-2 requires a square image.", "image", "invalid_image_dimensions");
+
+        var mask = request.Files.FirstOrDefault(f => f.Name == "mask");
+        if (mask != null)
+        {
+            if (ImageFactory.Sniff(mask.Head) != "png") return new Problem("Invalid 'mask': the mask must be a PNG file.", "mask", "invalid_image_format");
+            if (mask.Length >= FourMegabytes) return new Problem("Invalid 'mask': the mask must be smaller than 4 MB.", "mask", "image_too_large");
+            var maskSize = ImageFactory.Dimensions(mask.Head);
+            if (first is { } a && maskSize is { } b && a != b) return new Problem($"Invalid 'mask': the mask is {b.Width}x{b.Height} but the image is {a.Width}x{a.Height}; they must match.", "mask", "invalid_image_dimensions");
+        }
+
+        if (Integer(request, "n") is { } n && (n < 1 || n > 10)) return new Problem($"Invalid 'n': {n} is not between 1 and 10.", "n", "integer_out_of_range");
+        if (request.Field("n") is { } nText && Integer(request, "n") is null) return new Problem($"Invalid 'n': '{nText}' is not an integer.", "n", "invalid_type");
+        if (!OneOf(request, "quality", "standard", "low", "medium", "high", "auto")) return Enum("quality", request);
+        if (!OneOf(request, "background", "transparent", "opaque", "auto")) return Enum("background", request);
+        if (!OneOf(request, "output_format", "png", "jpeg", "webp")) return Enum("output_format", request);
+        if (!OneOf(request, "input_fidelity", "high", "low")) return Enum("input_fidelity", request);
+        if (!OneOf(request, "response_format", "url", "b64_json")) return Enum("response_format", request);
+        if (!OneOf(request, "stream", "true", "false")) return Enum("stream", request);
+        if (Integer(request, "output_compression") is { } c && (c < 0 || c > 100)) return new Problem($"Invalid 'output_compression': {c} is not between 0 and 100.", "output_compression", "integer_out_of_range");
+        if (Integer(request, "partial_images") is { } p && (p < 0 || p > 3)) return new Problem($"Invalid 'partial_images': {p} is not between 0 and 3.", "partial_images", "integer_out_of_range");
+
+        if (dallE2)
+        {
+            foreach (var gptOnly in new[] { "background", "output_format", "output_compression", "input_fidelity", "partial_images" })
+            {
+                if (request.Field(gptOnly) != null) return new Problem($"'{gptOnly}' is not supported for dall-e-2.", gptOnly, "unsupported_parameter");
+            }
+            if (request.Field("stream") == "true") return new Problem("Streaming is not supported for dall-e-2.", "stream", "unsupported_parameter");
+        }
+        else if (request.Field("response_format") != null)
+        {
+            return new Problem($"'response_format' is not supported for {model}; GPT image models always return base64.", "response_format", "unsupported_parameter");
+        }
+        if (model == "gpt-image-1-mini" && request.Field("input_fidelity") != null) return new Problem("'input_fidelity' is not supported for gpt-image-1-mini.", "input_fidelity", "unsupported_parameter");
+        if (request.Field("background") == "transparent" && request.Field("output_format") == "jpeg") return new Problem("Transparent backgrounds need output_format png or webp.", "background");
+        if (request.Field("output_compression") != null && request.Field("output_format") is not ("jpeg" or "webp")) return new Problem("'output_compression' applies only to jpeg or webp output.", "output_compression");
+
+        string? size = request.Field("size");
+        if (size != null && !SizeAllowed(model, size)) return new Problem($"Invalid 'size': '{size}' is not supported for {model}.", "size");
+        return null;
+    }
+
+    public static bool SizeAllowed(string model, string size)
+    {
+        if (model == "dall-e-2") return DallE2Sizes.Contains(size);
+        if (StandardGptSizes.Contains(size)) return true;
+        if (model is not ("gpt-image-2" or "gpt-image-2-2026-04-21")) return false;
+        var match = Regex.Match(size, "^([0-9]+)x([0-9]+)$");
+        if (!match.Success) return false;
+        int w = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), h = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
+        bool landscape = w >= h;
+        return w % 16 == 0 && h % 16 == 0 && w * 3 >= h && h * 3 >= w && (landscape ? w <= 3840 && h <= 2160 : h <= 3840 && w <= 2160);
+    }
+
+    private static int? Integer(RecordedRequest request, string name) =>
+        int.TryParse(request.Field(name), NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? value : null;
+
+    private static bool OneOf(RecordedRequest request, string name, params string[] allowed) =>
+        request.Field(name) is not { } value || allowed.Contains(value);
+
+    private static Problem Enum(string name, RecordedRequest request) =>
+        new($"Invalid value for '{name}': '{request.Field(name)}' is not one of the supported values.", name);
+}

@@ -1,0 +1,75 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace ImageEdit.TestServer;
+
+/// <summary>Makes real, decodable images for answers and samples, and reads the size of uploaded ones.</summary>
+public static class ImageFactory
+{
+    /// <summary>A gradient with a coloured square whose colour comes from <paramref name="seed"/>, so that answers differ.</summary>
+    public static byte[] Create(int width, int height, string format, int seed, bool transparent = false)
+    {
+        using var image = new Image<Rgba32>(width, height);
+        var accent = new Rgba32((byte)(seed * 67 % 256), (byte)(seed * 131 % 256), (byte)(seed * 29 % 256), 255);
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++)
+                {
+                    bool inSquare = x > width / 4 && x < width * 3 / 4 && y > height / 4 && y < height * 3 / 4;
+                    byte alpha = transparent && !inSquare ? (byte)0 : (byte)255;
+                    row[x] = inSquare ? accent : new Rgba32((byte)(x * 255 / Math.Max(1, width)), (byte)(y * 255 / Math.Max(1, height)), 160, alpha);
+                }
+            }
+        });
+        using var output = new MemoryStream();
+        image.Save(output, Encoder(format));
+        return output.ToArray();
+    }
+
+    public static IImageEncoder Encoder(string format) => format switch
+    {
+        "jpeg" or "jpg" => new JpegEncoder { Quality = 85 },
+        "webp" => new WebpEncoder { FileFormat = WebpFileFormatType.Lossy },
+        "webp-lossless" => new WebpEncoder { FileFormat = WebpFileFormatType.Lossless },
+        _ => new PngEncoder(),
+    };
+
+    /// <summary>The format an upload's bytes say it is: png, jpeg, webp, or null.</summary>
+    public static string? Sniff(byte[] head)
+    {
+        if (head.Length >= 8 && head[0] == 0x89 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G') return "png";
+        if (head.Length >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF) return "jpeg";
+        if (head.Length >= 12 && head[0] == 'R' && head[1] == 'I' && head[2] == 'F' && head[3] == 'F' && head[8] == 'W' && head[9] == 'E' && head[10] == 'B' && head[11] == 'P') return "webp";
+        return null;
+    }
+
+    /// <summary>Width and height from the first bytes of an upload, or null when they cannot be read.</summary>
+    public static (int Width, int Height)? Dimensions(byte[] head)
+    {
+        try
+        {
+            var info = Image.Identify(head);
+            return info is null ? null : (info.Width, info.Height);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes the project's samples: a PNG, a JPEG and a WebP.</summary>
+    public static void WriteSamples(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllBytes(Path.Combine(directory, "lighthouse.png"), Create(256, 256, "png", 1));
+        File.WriteAllBytes(Path.Combine(directory, "harbour.jpg"), Create(320, 240, "jpeg", 2));
+        File.WriteAllBytes(Path.Combine(directory, "meadow.webp"), Create(240, 320, "webp", 3));
+    }
+}

@@ -1,0 +1,25 @@
+namespace ImageEdit.TestServer;
+
+/// <summary>What one request put on the wire, as tests assert it.</summary>
+public sealed class RecordedRequest
+{
+    public int Sequence { get; init; }
+    public string Method { get; init; } = "";
+    public string Path { get; init; } = "";
+    public string Query { get; init; } = "";
+    public Dictionary<string, string> Headers { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+    public long? ContentLength { get; init; }
+    public bool Chunked { get; init; }
+    public string? ContentType { get; init; }
+    public List<RecordedField> Fields { get; } = new();
+    public List<RecordedFile> Files { get; } = new();
+    public int Status { get; set; }
+    public string? Outcome { get; set; }
+
+    public string? Field(string name) => Fields.FirstOrDefault(f => f.Name == name)?.Value;
+}
+
+public sealed record RecordedField(string Name, string Value);
+
+/// <summary>A file part: its multipart headers, its length and the SHA-256 of its bytes (the bytes are not kept).</summary>
+public sealed record RecordedFile(string Name, string? FileName, string? ContentType, string? RawDisposition, long Length, string Sha256, byte[] Head);

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Serialization;
+
+namespace ImageEdit.TestServer;
+
+/// <summary>
+/// One scripted answer for the next edit request, posted by a test to /_control/script. With no step queued the
+/// server answers normally. Action: respond (the default), drop (close the connection), truncate (cut the JSON
+/// body short), html (a proxy's error page), redirect (to Location).
+/// </summary>
+public sealed class ScriptStep
+{
+    [JsonPropertyName("action")] public string Action { get; set; } = "respond";
+    [JsonPropertyName("status")] public int? Status { get; set; }
+    [JsonPropertyName("headers")] public Dictionary<string, string>? Headers { get; set; }
+    [JsonPropertyName("body")] public string? Body { get; set; }
+    [JsonPropertyName("contentType")] public string? ContentType { get; set; }
+    [JsonPropertyName("delayMs")] public int DelayMs { get; set; }
+    [JsonPropertyName("location")] public string? Location { get; set; }
+    /// <summary>Streaming: milliseconds between events.</summary>
+    [JsonPropertyName("pauseMs")] public int? PauseMs { get; set; }
+    /// <summary>Streaming: send an error event after this many events.</summary>
+    [JsonPropertyName("errorAfter")] public int? ErrorAfter { get; set; }
+    /// <summary>Streaming: end the stream after this many events, without the completed event.</summary>
+    [JsonPropertyName("cutAfter")] public int? CutAfter { get; set; }
+    /// <summary>Streaming: split every event's JSON over several data: lines, with comments and an unknown event between.</summary>
+    [JsonPropertyName("multiline")] public bool Multiline { get; set; }
+    /// <summary>Streaming: bytes of base64 padding to make each partial image this large (for the benchmark).</summary>
+    [JsonPropertyName("imageBytes")] public int? ImageBytes { get; set; }
+    /// <summary>Applies to this many requests in a row.</summary>
+    [JsonPropertyName("repeat")] public int Repeat { get; set; } = 1;
+}
+
+/// <summary>The queue of scripted answers, shared by concurrent requests.</summary>
+public sealed class ServerScript
+{
+    private readonly ConcurrentQueue<ScriptStep> _steps = new();
+
+    public void Enqueue(IEnumerable<ScriptStep> steps)
+    {
+        foreach (var step in steps)
+        {
+            for (int i = 0; i < Math.Max(1, step.Repeat); i++)
+            {
+                _steps.Enqueue(step);
+            }
+        }
+    }
+
+    public ScriptStep? Next() => _steps.TryDequeue(out var step) ? step : null;
+
+    public void Clear() => _steps.Clear();
+}

@@ -1,0 +1,341 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace ImageEdit.TestServer;
+
+/// <summary>
+/// The local API server: Kestrel on 127.0.0.1 and a free port, serving POST /v1/images/edits (and the Azure route)
+/// as the contract describes, recording every request, and following a script of faults that tests post to it.
+/// </summary>
+public sealed class TestApiServer : IAsyncDisposable
+{
+    public const string DefaultApiKey = "sk-test-imageedit-0123456789";
+    private const int HeadBytesKept = 64 * 1024;
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly ConcurrentDictionary<string, byte[]> _files = new();
+    private int _sequence;
+
+    private TestApiServer(WebApplication app, string apiKey)
+    {
+        _app = app;
+        ApiKey = apiKey;
+    }
+
+    public string ApiKey { get; }
+    public Uri BaseUri { get; private set; } = null!;
+    public Uri Root => new(BaseUri.GetLeftPart(UriPartial.Authority));
+    public ServerScript Script { get; } = new();
+    public IReadOnlyList<RecordedRequest> Requests => _requests.ToArray();
+    public IEnumerable<RecordedRequest> Edits => _requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/images/edits"));
+
+    public void ClearRequests() => _requests.Clear();
+
+    public static async Task<TestApiServer> StartAsync(int port = 0, string apiKey = DefaultApiKey)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(options =>
+        {
+            options.Listen(System.Net.IPAddress.Loopback, port);
+            options.Limits.MaxRequestBodySize = null;
+            options.Limits.MinRequestBodyDataRate = null;
+        });
+        var app = builder.Build();
+        var server = new TestApiServer(app, apiKey);
+        app.MapPost("/v1/images/edits", server.HandleEditAsync);
+        app.MapPost("/openai/deployments/{deployment}/images/edits", server.HandleEditAsync);
+        app.MapGet("/files/{id}", server.HandleFileAsync);
+        app.MapGet("/_control/requests", () => Results.Json(server.Requests));
+        app.MapDelete("/_control/requests", () => { server.ClearRequests(); return Results.NoContent(); });
+        app.MapPost("/_control/script", async (HttpContext context) =>
+        {
+            var steps = await JsonSerializer.DeserializeAsync<List<ScriptStep>>(context.Request.Body) ?? [];
+            server.Script.Enqueue(steps);
+            return Results.NoContent();
+        });
+        app.MapPost("/_control/reset", () => { server.Script.Clear(); server.ClearRequests(); return Results.NoContent(); });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseUri = new Uri(address.Replace("[::1]", "127.0.0.1").TrimEnd('/') + "/v1");
+        return server;
+    }
+
+    private async Task HandleEditAsync(HttpContext context)
+    {
+        var recorded = Record(context);
+        context.Response.Headers["x-request-id"] = RequestId(recorded);
+        var step = Script.Next();
+        if (step?.DelayMs > 0)
+        {
+            await Task.Delay(step.DelayMs, context.RequestAborted);
+        }
+
+        string? parseError = await ReadMultipartAsync(context, recorded);
+        switch (step?.Action)
+        {
+            case "drop":
+                recorded.Outcome = "dropped";
+                context.Abort();
+                return;
+            case "redirect":
+                recorded.Outcome = "redirected";
+                recorded.Status = step.Status ?? 307;
+                context.Response.StatusCode = recorded.Status;
+                context.Response.Headers.Location = step.Location;
+                return;
+            case "html":
+                recorded.Status = step.Status ?? 502;
+                await WriteAsync(context, recorded.Status, "text/html; charset=utf-8",
+                    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n", step.Headers);
+                return;
+        }
+
+        if (!IsAuthorised(context.Request, out var keyProblem))
+        {
+            await WriteErrorAsync(context, recorded, 401, keyProblem, "invalid_request_error", null, "invalid_api_key");
+            return;
+        }
+        if (parseError != null)
+        {
+            await WriteErrorAsync(context, recorded, 400, parseError, "invalid_request_error", null, "invalid_multipart");
+            return;
+        }
+        var problem = ContractValidator.Check(recorded);
+        if (problem != null)
+        {
+            await WriteErrorAsync(context, recorded, 400, problem.Message, "invalid_request_error", problem.Param, problem.Code);
+            return;
+        }
+        if (step?.Status is { } status && step.Action == "respond")
+        {
+            recorded.Status = status;
+            await WriteAsync(context, status, step.ContentType ?? "application/json", step.Body ?? ErrorJson($"Scripted {status}.", "server_error", null, null), step.Headers);
+            return;
+        }
+
+        if (recorded.Field("stream") == "true")
+        {
+            await new EventStreamWriter(context, recorded, step).WriteAsync();
+            return;
+        }
+        byte[] body = Encoding.UTF8.GetBytes(BuildImagesResponse(recorded).ToJsonString());
+        recorded.Status = 200;
+        if (step?.Action == "truncate")
+        {
+            recorded.Outcome = "truncated";
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2));
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+            return;
+        }
+        await WriteAsync(context, 200, "application/json", body, step?.Headers);
+    }
+
+    private async Task HandleFileAsync(HttpContext context, string id)
+    {
+        var recorded = Record(context);
+        if (!_files.TryGetValue(id, out var bytes))
+        {
+            recorded.Status = 404;
+            context.Response.StatusCode = 404;
+            return;
+        }
+        recorded.Status = 200;
+        await WriteAsync(context, 200, "image/png", bytes, null);
+    }
+
+    private RecordedRequest Record(HttpContext context)
+    {
+        var request = context.Request;
+        var recorded = new RecordedRequest
+        {
+            Sequence = Interlocked.Increment(ref _sequence),
+            Method = request.Method,
+            Path = request.Path.Value ?? "",
+            Query = request.QueryString.Value ?? "",
+            ContentLength = request.ContentLength,
+            Chunked = request.Headers.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase),
+            ContentType = request.ContentType,
+        };
+        foreach (var header in request.Headers)
+        {
+            recorded.Headers[header.Key] = header.Value.ToString();
+        }
+        _requests.Enqueue(recorded);
+        return recorded;
+    }
+
+    /// <summary>Reads every part, keeping text fields whole and, of files, only the length, a SHA-256 and the first bytes.</summary>
+    private static async Task<string?> ReadMultipartAsync(HttpContext context, RecordedRequest recorded)
+    {
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType) || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            return "The request must be multipart/form-data.";
+        }
+        string boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value ?? "";
+        var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = null };
+        var buffer = new byte[256 * 1024];
+        try
+        {
+            while (await reader.ReadNextSectionAsync(context.RequestAborted) is { } section)
+            {
+                var disposition = ContentDispositionHeaderValue.Parse(section.ContentDisposition);
+                string name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+                if (disposition.FileName.HasValue || disposition.FileNameStar.HasValue)
+                {
+                    using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                    var head = new MemoryStream();
+                    long length = 0;
+                    int read;
+                    while ((read = await section.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+                    {
+                        sha.AppendData(buffer, 0, read);
+                        if (head.Length < HeadBytesKept) head.Write(buffer, 0, (int)Math.Min(read, HeadBytesKept - head.Length));
+                        length += read;
+                    }
+                    recorded.Files.Add(new RecordedFile(name, HeaderUtilities.RemoveQuotes(disposition.FileName).Value, section.ContentType,
+                        section.ContentDisposition, length, Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant(), head.ToArray()));
+                }
+                else
+                {
+                    using var text = new StreamReader(section.Body, Encoding.UTF8);
+                    recorded.Fields.Add(new RecordedField(name, await text.ReadToEndAsync(context.RequestAborted)));
+                }
+            }
+        }
+        catch (IOException ex)
+        {
+            return "The multipart body is malformed: " + ex.Message;
+        }
+        catch (InvalidDataException ex)
+        {
+            return "The multipart body is malformed: " + ex.Message;
+        }
+        return null;
+    }
+
+    private bool IsAuthorised(HttpRequest request, out string problem)
+    {
+        string header = request.Headers.Authorization.ToString();
+        string azureKey = request.Headers["api-key"].ToString();
+        string? presented = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : azureKey.Length > 0 ? azureKey : null;
+        if (presented == ApiKey)
+        {
+            problem = "";
+            return true;
+        }
+        problem = presented is null
+            ? "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+            : $"Incorrect API key provided: {Redact(presented)}. You can find your API key at https://platform.openai.com/account/api-keys.";
+        return false;
+    }
+
+    private static string Redact(string key) => key.Length <= 8 ? "***" : key[..3] + "*****" + key[^4..];
+
+    private JsonObject BuildImagesResponse(RecordedRequest recorded)
+    {
+        string model = recorded.Field("model") ?? "gpt-image-1.5";
+        bool dallE2 = model == "dall-e-2";
+        int n = int.TryParse(recorded.Field("n"), out var count) ? count : 1;
+        string format = dallE2 ? "png" : recorded.Field("output_format") ?? "png";
+        var (width, height) = ParseSize(recorded.Field("size"));
+        bool transparent = recorded.Field("background") == "transparent";
+        bool asUrl = dallE2 && recorded.Field("response_format") != "b64_json";
+        var data = new JsonArray();
+        for (int i = 0; i < n; i++)
+        {
+            byte[] image = ImageFactory.Create(width, height, format, recorded.Sequence * 10 + i, transparent);
+            if (asUrl)
+            {
+                string id = $"img-{recorded.Sequence}-{i}";
+                _files[id] = image;
+                data.Add(new JsonObject { ["url"] = new Uri(Root, "/files/" + id).AbsoluteUri });
+            }
+            else
+            {
+                data.Add(new JsonObject { ["b64_json"] = Convert.ToBase64String(image) });
+            }
+        }
+        var response = new JsonObject { ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["data"] = data };
+        if (!dallE2)
+        {
+            response["background"] = transparent ? "transparent" : "opaque";
+            response["output_format"] = format;
+            response["size"] = $"{width}x{height}";
+            response["quality"] = recorded.Field("quality") is { } q and not "auto" ? q : "medium";
+            response["usage"] = Usage(recorded);
+        }
+        return response;
+    }
+
+    internal static JsonObject Usage(RecordedRequest recorded)
+    {
+        int textTokens = (recorded.Field("prompt")?.Length ?? 0) / 4 + 1;
+        int imageTokens = 194 * recorded.Files.Count;
+        return new JsonObject
+        {
+            ["total_tokens"] = textTokens + imageTokens + 1056,
+            ["input_tokens"] = textTokens + imageTokens,
+            ["output_tokens"] = 1056,
+            ["input_tokens_details"] = new JsonObject { ["text_tokens"] = textTokens, ["image_tokens"] = imageTokens },
+        };
+    }
+
+    /// <summary>The answer's pixel size; kept small for "auto" and the large standard sizes so that tests stay fast.</summary>
+    internal static (int Width, int Height) ParseSize(string? size)
+    {
+        if (size is null or "auto") return (64, 64);
+        var parts = size.Split('x');
+        int w = int.Parse(parts[0]), h = int.Parse(parts[1]);
+        int scale = Math.Max(1, Math.Max(w, h) / 256);
+        return (Math.Max(1, w / scale), Math.Max(1, h / scale));
+    }
+
+    internal static string RequestId(RecordedRequest recorded) => $"req_test{recorded.Sequence:D6}";
+
+    internal static string ErrorJson(string message, string type, string? param, string? code) =>
+        new JsonObject { ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = param, ["code"] = code } }.ToJsonString();
+
+    private static Task WriteErrorAsync(HttpContext context, RecordedRequest recorded, int status, string message, string type, string? param, string? code)
+    {
+        recorded.Status = status;
+        recorded.Outcome = code;
+        return WriteAsync(context, status, "application/json", ErrorJson(message, type, param, code), null);
+    }
+
+    private static Task WriteAsync(HttpContext context, int status, string contentType, string body, Dictionary<string, string>? headers) =>
+        WriteAsync(context, status, contentType, Encoding.UTF8.GetBytes(body), headers);
+
+    private static async Task WriteAsync(HttpContext context, int status, string contentType, byte[] body, Dictionary<string, string>? headers)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = body.Length;
+        foreach (var header in headers ?? [])
+        {
+            context.Response.Headers[header.Key] = header.Value;
+        }
+        await context.Response.Body.WriteAsync(body);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

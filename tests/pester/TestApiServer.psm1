@@ -1,0 +1,54 @@
+# Starts and drives the local API server (tests/ImageEdit.TestServer) for Pester, Demo and Bench.
+
+function Start-TestApiServer {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string] $ServerPath)
+    $dll = Join-Path $ServerPath 'ImageEdit.TestServer.dll'
+    $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    $info.ArgumentList.Add($dll)
+    $info.RedirectStandardInput = $true
+    $info.RedirectStandardOutput = $true
+    $info.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($info)
+    $line = $process.StandardOutput.ReadLine()
+    if ($line -notmatch '^Listening on (\S+)') {
+        $process.Kill()
+        throw "The local API server did not start: '$line'"
+    }
+    $baseUri = $Matches[1]
+    [pscustomobject]@{
+        Process = $process
+        BaseUri = $baseUri
+        Root    = ([uri]$baseUri).GetLeftPart([System.UriPartial]::Authority)
+        ApiKey  = 'sk-test-imageedit-0123456789'
+    }
+}
+
+function Stop-TestApiServer {
+    param([Parameter(Mandatory)] $Server)
+    if ($Server.Process.HasExited) { return }
+    $Server.Process.StandardInput.Close()
+    if (-not $Server.Process.WaitForExit(5000)) { $Server.Process.Kill() }
+}
+
+function Reset-TestApiServer {
+    param([Parameter(Mandatory)] $Server)
+    Invoke-RestMethod -Method Post -Uri "$($Server.Root)/_control/reset" | Out-Null
+}
+
+# Every request the server has received, oldest first.
+function Get-TestApiRequest {
+    param([Parameter(Mandatory)] $Server, [switch] $EditsOnly)
+    $all = @(Invoke-RestMethod -Uri "$($Server.Root)/_control/requests")
+    if ($EditsOnly) { $all = @($all | Where-Object { $_.method -eq 'POST' -and $_.path -like '*/images/edits' }) }
+    $all | Sort-Object sequence
+}
+
+# Queues scripted answers (see ScriptStep in the server) for the next edit requests.
+function Set-TestApiScript {
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)][object[]] $Steps)
+    $json = ConvertTo-Json -InputObject @($Steps) -Depth 5
+    Invoke-RestMethod -Method Post -Uri "$($Server.Root)/_control/script" -Body $json -ContentType 'application/json' | Out-Null
+}
+
+Export-ModuleMember -Function Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript
