@@ -61,7 +61,7 @@ function Get-Pester {
     $folder = Join-Path $out 'tools'
     $manifest = Join-Path $folder 'pester/5.7.1/tools/Pester.psd1'
     if (-not (Test-Path $manifest)) {
-        Invoke-Native 'Downloading Pester 5.7.1' { dotnet package download Pester@5.7.1 -o $folder }
+        Invoke-Native 'Downloading Pester 5.7.1' { dotnet package download Pester@5.7.1 -o $folder | Out-Host }
     }
     $manifest
 }

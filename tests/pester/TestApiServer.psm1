@@ -39,7 +39,8 @@ function Reset-TestApiServer {
 # Every request the server has received, oldest first.
 function Get-TestApiRequest {
     param([Parameter(Mandatory)] $Server, [switch] $EditsOnly)
-    $all = @(Invoke-RestMethod -Uri "$($Server.Root)/_control/requests")
+    # Invoke-RestMethod writes a JSON array as one object; ForEach-Object unrolls it.
+    $all = @(Invoke-RestMethod -Uri "$($Server.Root)/_control/requests" | ForEach-Object { $_ })
     if ($EditsOnly) { $all = @($all | Where-Object { $_.method -eq 'POST' -and $_.path -like '*/images/edits' }) }
     $all | Sort-Object sequence
 }

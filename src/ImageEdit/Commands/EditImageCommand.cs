@@ -12,7 +12,7 @@ namespace ImageEdit.Commands
     /// <summary>
     /// <para type="synopsis">Edits images through the OpenAI image-edit API, one request per input image.</para>
     /// </summary>
-    [Cmdlet(VerbsData.Edit, "Image", DefaultParameterSetName = LiteralPathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsData.Edit, "Image", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(ImageEditResult))]
     public sealed class EditImageCommand : ImageEditCommandBase
     {

@@ -50,6 +50,7 @@ namespace ImageEdit.Commands
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [PipedItemPath]
         public string[] Path { get; set; } = Array.Empty<string>();
 
         /// <summary>The image(s) to edit, taken exactly as written (no wildcards). A piped FileInfo binds here through its PSPath.</summary>
@@ -226,13 +227,15 @@ namespace ImageEdit.Commands
         protected override void StopProcessing() => _scheduler?.Cancel();
 
         /// <summary>
-        /// An item from Get-ChildItem or Get-Item binds through its provider-qualified PSPath; of such an object only the
-        /// path is taken, and the request fields come from the command line alone.
+        /// An item from Get-ChildItem or Get-Item binds as a provider-qualified path (through PSPath, or through
+        /// <see cref="PipedItemPathAttribute"/>); of such an object only the path is taken, and the request fields come from
+        /// the command line alone.
         /// </summary>
         private void IgnoreFieldsOfProviderItems()
         {
-            bool pipedProviderItem = ParameterSetName == LiteralPathSet && !_commandLineParameters.Contains(nameof(LiteralPath))
-                && LiteralPath.Any(p => p.Contains("::"));
+            bool pipedProviderItem = ParameterSetName == LiteralPathSet
+                ? !_commandLineParameters.Contains(nameof(LiteralPath)) && LiteralPath.Any(p => p.Contains("::"))
+                : !_commandLineParameters.Contains(nameof(Path)) && Path.Any(PipedItemPathAttribute.IsPipedItemPath);
             if (!pipedProviderItem)
             {
                 return;
