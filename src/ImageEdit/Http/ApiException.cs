@@ -11,9 +11,10 @@ namespace ImageEdit.Http
     public sealed class ApiException : Exception
     {
         public ApiException(HttpStatusCode statusCode, string apiMessage, string? errorType, string? param, string? code, string? requestId,
-            Exception? inner = null)
+            Exception? inner = null, ApiFailureKind kind = ApiFailureKind.Status)
             : base(Compose(statusCode, apiMessage, errorType, param, code, requestId), inner)
         {
+            Kind = kind;
             StatusCode = statusCode;
             ApiMessage = apiMessage;
             ErrorType = errorType;
@@ -32,6 +33,8 @@ namespace ImageEdit.Http
         /// <summary>The error's code, e.g. invalid_api_key.</summary>
         public string? Code { get; }
         public string? RequestId { get; }
+        /// <summary>Whether the status, an error event in a stream, or a stream that ended early says this failed.</summary>
+        public ApiFailureKind Kind { get; }
 
         private static string Compose(HttpStatusCode status, string message, string? type, string? param, string? code, string? requestId)
         {
@@ -45,5 +48,16 @@ namespace ImageEdit.Http
             }.Where(s => s != null));
             return $"{message.TrimEnd()} ({details})";
         }
+    }
+
+    /// <summary>How an <see cref="ApiException"/> came about.</summary>
+    public enum ApiFailureKind
+    {
+        /// <summary>An error status, or a 2xx answer that could not be used.</summary>
+        Status,
+        /// <summary>An <c>error</c> event in an event stream.</summary>
+        StreamErrorEvent,
+        /// <summary>An event stream that ended without its completed event.</summary>
+        StreamIncomplete,
     }
 }

@@ -42,6 +42,14 @@ namespace ImageEdit.Pipeline
 
         private static (string Id, ErrorCategory Category, string? Action) Describe(ApiException api)
         {
+            if (api.Kind == ApiFailureKind.StreamErrorEvent)
+            {
+                return ("ApiStreamError", ErrorCategory.InvalidResult, "The API failed while streaming; try again, and quote the request id if it persists.");
+            }
+            if (api.Kind == ApiFailureKind.StreamIncomplete)
+            {
+                return ("StreamIncomplete", ErrorCategory.InvalidResult, "The stream ended before the final image; try again.");
+            }
             int status = (int)api.StatusCode;
             string paramHint = api.Param is null ? "Correct the request and try again." : $"Correct the value sent as '{api.Param}' and try again.";
             return status switch

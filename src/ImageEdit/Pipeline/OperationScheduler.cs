@@ -77,7 +77,19 @@ namespace ImageEdit.Pipeline
 
         public void WriteObject(object value) => Post(c => c.WriteObject(value));
         public void WriteError(ErrorRecord record) => Post(c => c.WriteError(record));
-        public void WriteProgress(ProgressRecord record) => Post(c => c.WriteProgress(record));
+        public void WriteProgress(ProgressRecord record)
+        {
+            // A ProgressRecord is mutable and the caller reuses it: the queue must keep the state it had now.
+            var snapshot = new ProgressRecord(record.ActivityId, record.Activity, record.StatusDescription)
+            {
+                PercentComplete = record.PercentComplete,
+                RecordType = record.RecordType,
+                CurrentOperation = record.CurrentOperation,
+                ParentActivityId = record.ParentActivityId,
+                SecondsRemaining = record.SecondsRemaining,
+            };
+            Post(c => c.WriteProgress(snapshot));
+        }
         public void Verbose(string message) => Post(c => c.WriteVerbose(message));
         public void Warning(string message) => Post(c => c.WriteWarning(message));
         public void Debug(string message) => Post(c => c.WriteDebug(message));

@@ -1,0 +1,31 @@
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using ImageEdit.Http;
+using ImageEdit.Models;
+using ImageEdit.Operations;
+using ImageEdit.Output;
+using ImageEdit.Pipeline;
+
+namespace ImageEdit.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Edits images with stream=true, writing each server-sent event (partial images, then the completed image) to the pipeline as it arrives.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "ImageEditStream", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(ImageEditPartialImageEvent), typeof(ImageEditCompletedEvent))]
+    public sealed class GetImageEditStreamCommand : ImageEditCommandBase
+    {
+        /// <summary>How many partial images to stream before the final one, 0 to 3 (the field partial_images).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [EmptyStringAsNull]
+        public int? PartialImages { get; set; }
+
+        internal override bool Streams => true;
+
+        internal override int? PartialImageCount => PartialImages;
+
+        internal override Task RunAsync(ApiConnection connection, ImageEditRequest request, ImageFileWriter? writer, IOutputSink sink, CancellationToken cancellation) =>
+            new StreamOperation(connection, writer).RunAsync(request, sink, cancellation);
+    }
+}

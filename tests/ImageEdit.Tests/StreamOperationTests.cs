@@ -1,0 +1,57 @@
+using System.Security;
+using ImageEdit.Http;
+using ImageEdit.Models;
+using ImageEdit.Operations;
+using ImageEdit.TestServer;
+
+namespace ImageEdit.Tests;
+
+public class StreamOperationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private static readonly string Lighthouse = Path.Combine(TestPaths.Samples, "lighthouse.png");
+
+    private ApiConnection Connection(TimeSpan? timeout = null, int retries = 2)
+    {
+        var key = new SecureString();
+        foreach (char c in fixture.Server.ApiKey) key.AppendChar(c);
+        return new ApiConnection(fixture.Server.BaseUri, key, timeout: timeout ?? TimeSpan.FromSeconds(20), maximumRetryCount: retries);
+    }
+
+    private static ImageEditRequest Streamed(int partials) => new(new[] { Lighthouse }, "x", stream: true, partialImages: partials);
+
+    [Fact]
+    public async Task Events_split_over_data_lines_are_joined_and_parsed()
+    {
+        fixture.Server.Script.Enqueue([new ScriptStep { Multiline = true }]);
+        var sink = new CollectingSink();
+
+        await new StreamOperation(Connection(), null).RunAsync(Streamed(2), sink, CancellationToken.None);
+
+        Assert.Collection(sink.Objects,
+            e => Assert.Equal(0, Assert.IsType<ImageEditPartialImageEvent>(e).PartialImageIndex),
+            e => Assert.Equal(1, Assert.IsType<ImageEditPartialImageEvent>(e).PartialImageIndex),
+            e => Assert.NotNull(Assert.IsType<ImageEditCompletedEvent>(e).Usage));
+    }
+
+    [Fact]
+    public async Task An_error_event_is_an_ApiException_of_kind_StreamErrorEvent()
+    {
+        fixture.Server.Script.Enqueue([new ScriptStep { ErrorAfter = 0 }]);
+
+        var error = await Assert.ThrowsAsync<ApiException>(() => new StreamOperation(Connection(), null).RunAsync(Streamed(1), new CollectingSink(), CancellationToken.None));
+
+        Assert.Equal(ApiFailureKind.StreamErrorEvent, error.Kind);
+        Assert.Equal("image_generation_failed", error.Code);
+    }
+
+    [Fact]
+    public async Task A_stream_that_goes_quiet_for_longer_than_the_timeout_fails_with_a_timeout()
+    {
+        fixture.Server.Script.Enqueue([new ScriptStep { PauseMs = 3000 }]);
+        var sink = new CollectingSink();
+
+        await Assert.ThrowsAsync<TimeoutException>(() => new StreamOperation(Connection(TimeSpan.FromSeconds(1), retries: 0), null).RunAsync(Streamed(1), sink, CancellationToken.None));
+
+        Assert.Single(sink.Objects);
+    }
+}
