@@ -64,6 +64,17 @@ public static class ImageFactory
         }
     }
 
+    /// <summary>Writes the images the Pester checks need beyond the samples: an opaque PNG the size of lighthouse.png, a non-square PNG.</summary>
+    public static void WriteFixtures(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        using (var opaque = new Image<Rgb24>(256, 256, new Rgb24(10, 120, 200)))
+        {
+            opaque.Save(Path.Combine(directory, "opaque-256.png"), new PngEncoder { ColorType = PngColorType.Rgb });
+        }
+        File.WriteAllBytes(Path.Combine(directory, "wide-320x240.png"), Create(320, 240, "png", 4));
+    }
+
     /// <summary>Writes the project's samples: a PNG, a JPEG and a WebP.</summary>
     public static void WriteSamples(string directory)
     {

@@ -9,7 +9,9 @@ using System.Threading.Tasks;
 using ImageEdit.Http;
 using ImageEdit.Models;
 using ImageEdit.Output;
+using ImageEdit.Images;
 using ImageEdit.Pipeline;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Commands
 {
@@ -23,6 +25,7 @@ namespace ImageEdit.Commands
         internal const string LiteralPathSet = "LiteralPath";
         private OperationScheduler? _scheduler;
         private ApiConnection? _connection;
+        private RequestValidator? _validator;
         private HashSet<string> _commandLineParameters = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>
@@ -188,6 +191,7 @@ namespace ImageEdit.Commands
             _commandLineParameters = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
             _connection = ConnectionFactory.Create(this);
             _scheduler = new OperationScheduler(this, ConcurrentRequests);
+            _validator = new RequestValidator(new ImageProbeCache());
         }
 
         protected override void ProcessRecord()
@@ -217,7 +221,11 @@ namespace ImageEdit.Commands
                         WriteError(resolved.Error);
                         continue;
                     }
-                    Submit(BuildRequest(resolved.Path!, references, mask));
+                    var request = BuildRequest(resolved.Path!, references, mask);
+                    if (Check(request))
+                    {
+                        Submit(request);
+                    }
                 }
             }
         }
@@ -247,6 +255,26 @@ namespace ImageEdit.Commands
                     field.Value(this);
                 }
             }
+        }
+
+        /// <summary>Applies the rules table before anything is sent; a broken rule is this input's error and the batch goes on.</summary>
+        private bool Check(ImageEditRequest request)
+        {
+            var result = _validator!.Validate(request);
+            foreach (var note in result.Notes)
+            {
+                WriteVerbose(note);
+            }
+            foreach (var warning in result.Warnings)
+            {
+                WriteWarning(warning);
+            }
+            if (result.Error != null)
+            {
+                WriteError(ErrorRecordFactory.Create(result.Error, request.SourcePath));
+                return false;
+            }
+            return true;
         }
 
         private void Submit(ImageEditRequest request)

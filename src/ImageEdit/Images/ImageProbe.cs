@@ -26,7 +26,7 @@ namespace ImageEdit.Images
         {
             if (stream.Length == 0)
             {
-                throw new InvalidImageException("the file is empty");
+                throw new EmptyImageFileException();
             }
             var header = new byte[12];
             int count = ReadUpTo(stream, header, 0, header.Length);
@@ -37,7 +37,7 @@ namespace ImageEdit.Images
                 case ImageFormat.Jpeg: return ProbeJpeg(stream);
                 case ImageFormat.WebP: return ProbeWebP(stream);
                 default:
-                    throw new InvalidImageException("its bytes are not a PNG, JPEG or WebP image (the first bytes match none of their signatures)");
+                    throw new UnrecognisedImageFormatException("its first bytes match none of the PNG, JPEG and WebP signatures");
             }
         }
 

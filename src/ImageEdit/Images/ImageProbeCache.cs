@@ -1,0 +1,32 @@
+using System;
+using System.Collections.Concurrent;
+using System.IO;
+
+namespace ImageEdit.Images
+{
+    /// <summary>
+    /// Probes each file once per command: the reference images and the mask go with every request of a batch, and
+    /// their headers need not be read again while the file is unchanged.
+    /// </summary>
+    internal sealed class ImageProbeCache
+    {
+        private readonly ConcurrentDictionary<string, (long Length, DateTime Written, ImageInfo Info)> _known =
+            new ConcurrentDictionary<string, (long, DateTime, ImageInfo)>(StringComparer.Ordinal);
+
+        public ImageInfo Probe(string path)
+        {
+            var file = new FileInfo(path);
+            if (!file.Exists)
+            {
+                throw new FileNotFoundException("The file does not exist.", path);
+            }
+            if (_known.TryGetValue(path, out var entry) && entry.Length == file.Length && entry.Written == file.LastWriteTimeUtc)
+            {
+                return entry.Info;
+            }
+            var info = ImageProbe.Probe(path);
+            _known[path] = (file.Length, file.LastWriteTimeUtc, info);
+            return info;
+        }
+    }
+}
