@@ -3,25 +3,15 @@
 
 Describe 'Edit-Image' {
     BeforeAll {
-        Import-Module $env:IMAGEEDIT_TEST_MODULE -Force
         Import-Module (Join-Path $PSScriptRoot 'TestApiServer.psm1') -Force
-        $script:server = Start-TestApiServer -ServerPath $env:IMAGEEDIT_TEST_SERVER
+        $script:server = Enter-ImageEditTestSession
         $script:samples = Join-Path $PSScriptRoot '../../samples' | Resolve-Path | Select-Object -ExpandProperty Path
-        $script:savedEnvironment = @{}
-        foreach ($name in 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID') {
-            $script:savedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
-        }
-        $env:OPENAI_API_KEY = $server.ApiKey
-        $env:OPENAI_BASE_URL = $server.BaseUri
-        $env:OPENAI_ORG_ID = $null
-        $env:OPENAI_PROJECT_ID = $null
 
         function Get-Sha256([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant() }
     }
 
     AfterAll {
-        Stop-TestApiServer $server
-        foreach ($entry in $savedEnvironment.GetEnumerator()) { [Environment]::SetEnvironmentVariable($entry.Key, $entry.Value) }
+        Exit-ImageEditTestSession $server
     }
 
     BeforeEach {

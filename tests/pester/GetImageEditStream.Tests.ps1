@@ -3,21 +3,14 @@
 
 Describe 'Get-ImageEditStream' {
     BeforeAll {
-        Import-Module $env:IMAGEEDIT_TEST_MODULE -Force
         Import-Module (Join-Path $PSScriptRoot 'TestApiServer.psm1') -Force
-        $script:server = Start-TestApiServer -ServerPath $env:IMAGEEDIT_TEST_SERVER
+        $script:server = Enter-ImageEditTestSession
         $script:samples = Join-Path $PSScriptRoot '../../samples' | Resolve-Path | Select-Object -ExpandProperty Path
         $script:lighthouse = Join-Path $samples 'lighthouse.png'
-        $script:savedKey = $env:OPENAI_API_KEY
-        $script:savedBase = $env:OPENAI_BASE_URL
-        $env:OPENAI_API_KEY = $server.ApiKey
-        $env:OPENAI_BASE_URL = $server.BaseUri
     }
 
     AfterAll {
-        Stop-TestApiServer $server
-        $env:OPENAI_API_KEY = $savedKey
-        $env:OPENAI_BASE_URL = $savedBase
+        Exit-ImageEditTestSession $server
     }
 
     BeforeEach {

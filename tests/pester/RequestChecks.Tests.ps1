@@ -77,13 +77,8 @@ BeforeDiscovery {
 
 Describe 'Checks before sending' {
     BeforeAll {
-        Import-Module $env:IMAGEEDIT_TEST_MODULE -Force
         Import-Module (Join-Path $PSScriptRoot 'TestApiServer.psm1') -Force
-        $script:server = Start-TestApiServer -ServerPath $env:IMAGEEDIT_TEST_SERVER
-        $script:savedKey = $env:OPENAI_API_KEY
-        $script:savedBase = $env:OPENAI_BASE_URL
-        $env:OPENAI_API_KEY = $server.ApiKey
-        $env:OPENAI_BASE_URL = $server.BaseUri
+        $script:server = Enter-ImageEditTestSession
 
         $samples = Join-Path $PSScriptRoot '../../samples' | Resolve-Path | Select-Object -ExpandProperty Path
         $fixtures = Join-Path $PSScriptRoot '../fixtures' | Resolve-Path | Select-Object -ExpandProperty Path
@@ -138,9 +133,7 @@ Describe 'Checks before sending' {
     }
 
     AfterAll {
-        Stop-TestApiServer $server
-        $env:OPENAI_API_KEY = $savedKey
-        $env:OPENAI_BASE_URL = $savedBase
+        Exit-ImageEditTestSession $server
     }
 
     BeforeEach {

@@ -52,4 +52,25 @@ function Set-TestApiScript {
     Invoke-RestMethod -Method Post -Uri "$($Server.Root)/_control/script" -Body $json -ContentType 'application/json' | Out-Null
 }
 
-Export-ModuleMember -Function Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript
+# The shared set-up of every Pester file: import the built module, start a server, point the OPENAI_* variables at it.
+function Enter-ImageEditTestSession {
+    Import-Module $env:IMAGEEDIT_TEST_MODULE -Force -Global
+    $server = Start-TestApiServer -ServerPath $env:IMAGEEDIT_TEST_SERVER
+    $saved = @{}
+    foreach ($name in 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID') {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+    $env:OPENAI_API_KEY = $server.ApiKey
+    $env:OPENAI_BASE_URL = $server.BaseUri
+    $server | Add-Member -NotePropertyName SavedEnvironment -NotePropertyValue $saved -PassThru
+}
+
+function Exit-ImageEditTestSession {
+    param([Parameter(Mandatory)] $Server)
+    Stop-TestApiServer $Server
+    foreach ($entry in $Server.SavedEnvironment.GetEnumerator()) { [Environment]::SetEnvironmentVariable($entry.Key, $entry.Value) }
+}
+
+Export-ModuleMember -Function Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript,
+    Enter-ImageEditTestSession, Exit-ImageEditTestSession
