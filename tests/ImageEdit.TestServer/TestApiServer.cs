@@ -140,6 +140,8 @@ public sealed class TestApiServer : IAsyncDisposable
             context.Response.ContentLength = body.Length;
             await context.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2));
             await context.Response.Body.FlushAsync();
+            // Let the headers and half the body reach the client before the reset, which would discard them.
+            await Task.Delay(150);
             context.Abort();
             return;
         }

@@ -76,20 +76,14 @@ namespace ImageEdit.Http
                 {
                     throw;
                 }
-                catch (Exception ex) when (IsTransient(ex, tryContext) && !tryContext.IsCommitted)
+                catch (Exception ex) when (IsTransient(ex, tryContext))
                 {
-                    var transient = tryContext.TimedOut ? TimeoutError(tryContext) : ex;
-                    if (attempt >= _connection.MaximumRetryCount)
+                    if (tryContext.IsCommitted || attempt >= _connection.MaximumRetryCount)
                     {
-                        if (transient is TimeoutException) throw transient;
-                        throw;
+                        throw GiveUp(ex, tryContext, response, attempt + 1);
                     }
                     wait = _retryPolicy.Delay(attempt, null);
-                    failure = tryContext.TimedOut ? $"no answer within {_connection.Timeout.TotalSeconds:0} s" : ex.Message;
-                }
-                catch (OperationCanceledException) when (tryContext.TimedOut)
-                {
-                    throw TimeoutError(tryContext);
+                    failure = Describe(ex, tryContext);
                 }
                 finally
                 {
@@ -115,6 +109,8 @@ namespace ImageEdit.Http
                 {
                     _connection.ApplyCredentials(message);
                 }
+                _log.Debug("Request headers: " + string.Join("; ", message.Headers.Select(h =>
+                    h.Key + ": " + (IsSecretHeader(h.Key) ? "Bearer (hidden)" : string.Join(", ", h.Value)))));
                 var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
                 int status = (int)response.StatusCode;
                 if ((status != 307 && status != 308) || response.Headers.Location is null || redirects >= MaximumRedirects)
@@ -151,16 +147,42 @@ namespace ImageEdit.Http
             return buffer;
         }
 
+        private static bool IsSecretHeader(string name) =>
+            name.Equals("Authorization", StringComparison.OrdinalIgnoreCase) || name.Equals("api-key", StringComparison.OrdinalIgnoreCase);
+
         internal static string? RequestId(HttpResponseMessage response) =>
             response.Headers.TryGetValues("x-request-id", out var values) ? values.FirstOrDefault() : null;
 
-        private TimeoutException TimeoutError(TryContext context) =>
-            new TimeoutException($"The API sent nothing for {_connection.Timeout.TotalSeconds:0} s (-TimeoutSec); the request was abandoned" +
-                                 (_connection.MaximumRetryCount > 0 ? $" after {_connection.MaximumRetryCount + 1} tries." : "."));
+        /// <summary>What a transient failure was, in a few words for Verbose.</summary>
+        private string Describe(Exception ex, TryContext context) =>
+            context.TimedOut ? $"no answer within {_connection.Timeout.TotalSeconds:0} s" : Innermost(ex).Message;
+
+        /// <summary>The error a transient failure becomes once it is not tried again: a timeout, or a lost connection with what was known of the answer.</summary>
+        private Exception GiveUp(Exception ex, TryContext context, HttpResponseMessage? response, int tries)
+        {
+            string after = tries > 1 ? $" Gave up after {tries} tries." : "";
+            if (context.TimedOut)
+            {
+                return new TimeoutException($"The API sent nothing for {_connection.Timeout.TotalSeconds:0} s (-TimeoutSec); the request was abandoned.{after}", ex);
+            }
+            string? requestId = response is null ? null : RequestId(response);
+            string answer = response is null ? "before any answer arrived" : $"while reading the HTTP {(int)response.StatusCode} answer" + (requestId is null ? "" : $" (request id {requestId})");
+            return new ApiConnectionException($"The connection to {_connection.EditsUri.GetLeftPart(UriPartial.Authority)} failed {answer}: {Innermost(ex).Message}{after}",
+                response?.StatusCode, requestId, ex);
+        }
+
+        private static Exception Innermost(Exception ex)
+        {
+            while (ex.InnerException != null && !(ex is TransientAnswerException))
+            {
+                ex = ex.InnerException;
+            }
+            return ex;
+        }
 
         private static bool IsTransient(Exception ex, TryContext context) =>
-            context.TimedOut || ex is HttpRequestException || ex is IOException && !(ex is FileNotFoundException || ex is DirectoryNotFoundException)
-            || ex is TransientAnswerException;
+            context.TimedOut || ex is HttpRequestException || ex is TransientAnswerException
+            || (ex is IOException && !(ex is FileNotFoundException || ex is DirectoryNotFoundException || ex is PathTooLongException));
 
         private static HttpClient CreateHttpClient()
         {
@@ -175,6 +197,20 @@ namespace ImageEdit.Http
             client.DefaultRequestHeaders.UserAgent.ParseAdd("ImageEdit-PowerShell/" + typeof(ApiClient).Assembly.GetName().Version?.ToString(3));
             return client;
         }
+    }
+
+    /// <summary>The connection failed (refused, dropped, cut short) and was not, or no longer, tried again.</summary>
+    public sealed class ApiConnectionException : Exception
+    {
+        public ApiConnectionException(string message, HttpStatusCode? statusCode, string? requestId, Exception inner) : base(message, inner)
+        {
+            StatusCode = statusCode;
+            RequestId = requestId;
+        }
+
+        /// <summary>The status of the answer that was being read, when one had arrived.</summary>
+        public HttpStatusCode? StatusCode { get; }
+        public string? RequestId { get; }
     }
 
     /// <summary>A 2xx answer that could not be used (cut short mid-body, say) and may be asked for again.</summary>

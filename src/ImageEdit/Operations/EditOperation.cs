@@ -34,15 +34,26 @@ namespace ImageEdit.Operations
             }, cancellation).ConfigureAwait(false);
 
             var data = new List<ImageEditData>(answer.Data!.Count);
-            for (int i = 0; i < answer.Data.Count; i++)
+            var saved = new List<string>();
+            try
             {
-                var image = answer.Data[i];
-                string? path = _writer is null ? null : await SaveAsync(image, OutputNames.Edited(request.SourcePath, i, answer.Data.Count), cancellation).ConfigureAwait(false);
-                if (path != null)
+                for (int i = 0; i < answer.Data.Count; i++)
                 {
-                    sink.Verbose($"Saved {path}");
+                    var image = answer.Data[i];
+                    string? path = _writer is null ? null : await SaveAsync(image, OutputNames.Edited(request.SourcePath, i, answer.Data.Count), cancellation).ConfigureAwait(false);
+                    if (path != null)
+                    {
+                        saved.Add(path);
+                        sink.Verbose($"Saved {path}");
+                    }
+                    data.Add(new ImageEditData(i, image.B64Json, image.Url, image.RevisedPrompt, path));
                 }
-                data.Add(new ImageEditData(i, image.B64Json, image.Url, image.RevisedPrompt, path));
+            }
+            catch
+            {
+                // All of a request's images, or none: a failed or cancelled request leaves no files.
+                ImageFileWriter.Remove(saved);
+                throw;
             }
             sink.WriteObject(new ImageEditResult(WireMapping.FromUnixTime(answer.Created), answer.Background, data, answer.OutputFormat,
                 answer.Quality, answer.Size, WireMapping.ToUsage(answer.Usage), request.SourcePath, request.Model, requestId));

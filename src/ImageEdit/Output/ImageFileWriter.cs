@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -60,10 +61,23 @@ namespace ImageEdit.Output
                 string extension = format == ImageFormat.Unknown ? ".bin" : ImageFormats.Extension(format);
                 return ClaimName(temporary, baseName, extension);
             }
-            catch
+            catch (Exception ex)
             {
                 TryDelete(temporary);
+                if (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw new OutputWriteException($"Could not save {baseName} in {_directory}: {ex.Message}", ex);
+                }
                 throw;
+            }
+        }
+
+        /// <summary>Removes files this writer saved for a request that then failed, so a failed request leaves nothing.</summary>
+        public static void Remove(IEnumerable<string> paths)
+        {
+            foreach (var path in paths)
+            {
+                TryDelete(path);
             }
         }
 
@@ -114,6 +128,14 @@ namespace ImageEdit.Output
             catch (UnauthorizedAccessException)
             {
             }
+        }
+    }
+
+    /// <summary>A returned image could not be written (disk full, access denied); never mistaken for a network failure.</summary>
+    public sealed class OutputWriteException : Exception
+    {
+        public OutputWriteException(string message, Exception inner) : base(message, inner)
+        {
         }
     }
 }

@@ -25,12 +25,17 @@ namespace ImageEdit.Pipeline
                 case TimeoutException timeout:
                     return Record(timeout, "Timeout", ErrorCategory.OperationTimeout, target,
                         "Raise -TimeoutSec or -MaximumRetryCount, or try again later.");
+                case ApiConnectionException connection:
+                    return Record(connection, "ConnectionFailed", ErrorCategory.ConnectionError, target,
+                        "Check -BaseUri, the network and any proxy, then try again or raise -MaximumRetryCount.");
                 case HttpRequestException http:
                     return Record(new HttpRequestException("Could not reach the API: " + InnermostMessage(http), http), "ConnectionFailed",
                         ErrorCategory.ConnectionError, target, "Check -BaseUri, the network and any proxy, then try again.");
                 case InvalidImageException image:
                     return Record(new InvalidImageException($"{Name(target)} is not a usable image: {image.Message}."), "InvalidImage",
                         ErrorCategory.InvalidData, target, "Pass a PNG, JPEG or WebP file.");
+                case ImageEdit.Output.OutputWriteException write:
+                    return Record(write, "OutputWriteFailed", ErrorCategory.WriteError, target, "Check -OutputDirectory: that it can be written and has space.");
                 case UnauthorizedAccessException denied:
                     return Record(denied, "AccessDenied", ErrorCategory.PermissionDenied, target, null);
                 case IOException io:
