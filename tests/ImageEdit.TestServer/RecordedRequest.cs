@@ -14,6 +14,8 @@ public sealed class RecordedRequest
     public List<RecordedField> Fields { get; } = new();
     public List<RecordedFile> Files { get; } = new();
     public int Status { get; set; }
+    /// <summary>The SHA-256 of every image the server returned, in order, so tests can check saved files against what was sent.</summary>
+    public List<string> ReturnedImageSha256 { get; } = new();
     public string? Outcome { get; set; }
 
     public string? Field(string name) => Fields.FirstOrDefault(f => f.Name == name)?.Value;

@@ -262,6 +262,7 @@ public sealed class TestApiServer : IAsyncDisposable
         for (int i = 0; i < n; i++)
         {
             byte[] image = ImageFactory.Create(width, height, format, recorded.Sequence * 10 + i, transparent);
+            lock (recorded.ReturnedImageSha256) recorded.ReturnedImageSha256.Add(Sha256(image));
             if (asUrl)
             {
                 string id = $"img-{recorded.Sequence}-{i}";
@@ -307,6 +308,8 @@ public sealed class TestApiServer : IAsyncDisposable
         int scale = Math.Max(1, Math.Max(w, h) / 256);
         return (Math.Max(1, w / scale), Math.Max(1, h / scale));
     }
+
+    public static string Sha256(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 
     internal static string RequestId(RecordedRequest recorded) => $"req_test{recorded.Sequence:D6}";
 

@@ -45,9 +45,11 @@ public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFix
         Assert.InRange(result.Created, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
         Assert.Equal(2, result.Data.Count);
         Assert.Equal(new[] { "lighthouse-edited-1.png", "lighthouse-edited-2.png" }, result.Data.Select(d => Path.GetFileName(d.Path)));
+        var returned = Server.Edits.Single(r => r.Field("prompt") == "watercolour" && r.Field("n") == "2").ReturnedImageSha256;
+        Assert.Equal(returned, result.Data.Select(d => TestApiServer.Sha256(File.ReadAllBytes(d.Path!))));
         foreach (var image in result.Data)
         {
-            Assert.Equal(Convert.FromBase64String(image.B64Json!), File.ReadAllBytes(image.Path!));
+            Assert.Equal(File.ReadAllBytes(image.Path!), Convert.FromBase64String(image.B64Json!));
         }
         var sent = Server.Edits.Single(r => r.Headers["OpenAI-Project"] == "proj-1" && r.Field("prompt") == "watercolour" && r.Field("n") == "2");
         Assert.Equal("Bearer " + Server.ApiKey, sent.Headers["Authorization"]);

@@ -187,8 +187,10 @@ Describe 'Edit-Image' {
             $result = Edit-Image (Join-Path $samples 'harbour.jpg') -Prompt 'x' -Count 2 -OutputFormat jpeg -OutputDirectory $out
 
             $result.Data.Path | ForEach-Object { Split-Path $_ -Leaf } | Should -Be @('harbour-edited-1.jpg', 'harbour-edited-2.jpg')
+            $returned = (Get-TestApiRequest $server -EditsOnly).returnedImageSha256
+            $result.Data.Path | ForEach-Object { Get-Sha256 $_ } | Should -Be $returned
             foreach ($image in $result.Data) {
-                [IO.File]::ReadAllBytes($image.Path) | Should -Be ([Convert]::FromBase64String($image.B64Json))
+                [Convert]::FromBase64String($image.B64Json) | Should -Be ([IO.File]::ReadAllBytes($image.Path))
             }
             Get-ChildItem $out -Force | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
         }

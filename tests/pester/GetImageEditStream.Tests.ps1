@@ -75,9 +75,8 @@ Describe 'Get-ImageEditStream' {
         $events = Get-ImageEditStream $lighthouse -Prompt 'x' -PartialImages 2 -OutputDirectory $out
 
         $events.Path | ForEach-Object { Split-Path $_ -Leaf } | Should -Be @('lighthouse-partial-0.png', 'lighthouse-partial-1.png', 'lighthouse-edited (2).png')
-        foreach ($event in $events) {
-            [IO.File]::ReadAllBytes($event.Path) | Should -Be ([Convert]::FromBase64String($event.B64Json))
-        }
+        $returned = (Get-TestApiRequest $server -EditsOnly).returnedImageSha256
+        $events.Path | ForEach-Object { (Get-FileHash -LiteralPath $_ -Algorithm SHA256).Hash.ToLowerInvariant() } | Should -Be $returned
         Get-Content (Join-Path $out 'lighthouse-edited.png') | Should -Be 'keep me'
     }
 

@@ -175,7 +175,7 @@ Describe 'Reliable and safe HTTP core' {
             Set-Content (Join-Path $out 'lighthouse-edited.png') 'old'
             $result = Edit-Image $lighthouse -Prompt 'x' -OutputDirectory $out -Force
             $result.Data[0].Path | Should -Be (Join-Path $out 'lighthouse-edited.png')
-            [IO.File]::ReadAllBytes($result.Data[0].Path) | Should -Be ([Convert]::FromBase64String($result.Data[0].B64Json))
+            (Get-FileHash -LiteralPath $result.Data[0].Path -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be (Get-TestApiRequest $server -EditsOnly).returnedImageSha256[0]
             @(Get-ChildItem $out -Force) | Should -HaveCount 1
         }
 

@@ -4,57 +4,54 @@ using System.Net.Http;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using ImageEdit.Http.Wire;
+using ImageEdit.Output;
 
 namespace ImageEdit.Http
 {
     /// <summary>
-    /// Reads a 2xx answer to a non-streamed edit. Anything that is not an ImagesResponse with images (HTML from a
-    /// proxy, truncated or invalid JSON, no data) becomes an <see cref="ApiException"/> naming the status, the
+    /// Reads a 2xx answer to a non-streamed edit as it arrives. Anything that is not an ImagesResponse with images (HTML
+    /// from a proxy, truncated or invalid JSON, no data) becomes an <see cref="ApiException"/> naming the status, the
     /// request id and an excerpt of the body.
     /// </summary>
     internal static class ImagesResponseReader
     {
-        public static async Task<ImagesResponseDto> ReadAsync(HttpResponseMessage response, CancellationToken cancellation)
+        /// <param name="response">A 2xx answer.</param>
+        /// <param name="openImage">Where to decode each image (see <see cref="ImagePayloadParser"/>); null keeps base64 strings.</param>
+        /// <param name="cancellation">Fires on Ctrl+C or when the try times out.</param>
+        public static async Task<ParsedPayload> ReadAsync(HttpResponseMessage response, Func<int, PendingImageFile>? openImage, CancellationToken cancellation)
         {
             string? requestId = ApiClient.RequestId(response);
             string? contentType = response.Content.Headers.ContentType?.MediaType;
-            byte[] body = await ReadBodyAsync(response, cancellation).ConfigureAwait(false);
             if (contentType is null || !contentType.EndsWith("json", StringComparison.OrdinalIgnoreCase))
             {
-                throw Unusable(response, requestId, body, "an answer that is not JSON");
+                byte[] start = await ApiClient.ReadAtMostAsync(response, 4096, cancellation).ConfigureAwait(false);
+                throw Unusable(response, requestId, start, "an answer that is not JSON");
             }
-            ImagesResponseDto? dto;
+
+            var parser = new ImagePayloadParser(openImage);
             try
             {
-                dto = JsonSerializer.Deserialize<ImagesResponseDto>(body);
+                using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                await parser.ReadAsync(stream, cancellation).ConfigureAwait(false);
             }
             catch (JsonException ex)
             {
-                throw Unusable(response, requestId, body, $"JSON it could not read ({ex.Message.Split('.')[0]})");
+                parser.Dispose();
+                throw Unusable(response, requestId, parser.Excerpt, $"JSON it could not read ({ex.Message.Split('.')[0]})");
             }
-            if (dto?.Data is null || dto.Data.Count == 0)
+            catch
             {
-                throw Unusable(response, requestId, body, "an answer without images");
+                parser.Dispose();
+                throw;
             }
-            if (dto.Data.Exists(d => d is null || (d.B64Json is null && d.Url is null)))
-            {
-                throw Unusable(response, requestId, body, "an image entry with neither b64_json nor url");
-            }
-            return dto;
-        }
 
-        private static async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellation)
-        {
-            using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            long? declared = response.Content.Headers.ContentLength;
-            using var buffer = declared.HasValue && declared.Value < int.MaxValue ? new MemoryStream((int)declared.Value) : new MemoryStream();
-            await stream.CopyToAsync(buffer, 81920, cancellation).ConfigureAwait(false);
-            if (declared.HasValue && buffer.Length != declared.Value)
+            var result = parser.Result;
+            if (result.Images.Count == 0 || !result.Images.TrueForAll(i => i.HasImage))
             {
-                throw new IOException($"The answer was cut short: {buffer.Length} of {declared.Value} bytes arrived.");
+                parser.Dispose();
+                throw Unusable(response, requestId, parser.Excerpt, result.Images.Count == 0 ? "an answer without images" : "an image entry with neither b64_json nor url");
             }
-            return buffer.ToArray();
+            return result;
         }
 
         private static ApiException Unusable(HttpResponseMessage response, string? requestId, byte[] body, string what) =>

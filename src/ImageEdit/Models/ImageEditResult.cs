@@ -50,19 +50,29 @@ namespace ImageEdit.Models
     /// <summary>One returned image.</summary>
     public sealed class ImageEditData
     {
-        internal ImageEditData(int index, string? b64Json, string? url, string? revisedPrompt, string? path)
+        private readonly string? _b64Json;
+        private readonly bool _b64JsonFromSavedFile;
+
+        internal ImageEditData(int index, string? b64Json, string? url, string? revisedPrompt, string? path, bool b64JsonFromSavedFile = false)
         {
             Index = index;
-            B64Json = b64Json;
+            _b64Json = b64Json;
             Url = url;
             RevisedPrompt = revisedPrompt;
             Path = path;
+            _b64JsonFromSavedFile = b64JsonFromSavedFile;
         }
 
         /// <summary>The position of this image in the response, from 0.</summary>
         public int Index { get; }
-        /// <summary>The image as base64 (GPT image models, or dall-e-2 with -ResponseFormat b64_json).</summary>
-        public string? B64Json { get; }
+
+        /// <summary>
+        /// The image as base64 (GPT image models, or dall-e-2 with -ResponseFormat b64_json). When the image was saved,
+        /// it was decoded straight into the file and this is read back from that file when asked for, so that large
+        /// batches do not hold every image in memory.
+        /// </summary>
+        public string? B64Json => _b64JsonFromSavedFile ? ReadSavedFileAsBase64() : _b64Json;
+
         /// <summary>Where to download the image (dall-e-2 with -ResponseFormat url; valid for 60 minutes).</summary>
         public string? Url { get; }
         /// <summary>The prompt the model actually used, when it revised it.</summary>
@@ -70,7 +80,10 @@ namespace ImageEdit.Models
         /// <summary>The saved file, when -OutputDirectory was given.</summary>
         public string? Path { get; }
 
-        public override string ToString() => Path ?? Url ?? (B64Json is null ? "(no image)" : $"(base64 image, {B64Json.Length} characters)");
+        private string? ReadSavedFileAsBase64() =>
+            Path != null && System.IO.File.Exists(Path) ? Convert.ToBase64String(System.IO.File.ReadAllBytes(Path)) : null;
+
+        public override string ToString() => Path ?? Url ?? (_b64Json is null ? "(no image)" : $"(base64 image, {_b64Json.Length} characters)");
     }
 
     /// <summary>Token usage of an image request.</summary>

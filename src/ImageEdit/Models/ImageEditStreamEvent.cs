@@ -5,11 +5,15 @@ namespace ImageEdit.Models
     /// <summary>One server-sent event of a streamed edit, as Get-ImageEditStream writes it to the pipeline.</summary>
     public abstract class ImageEditStreamEvent
     {
+        private readonly string? _b64Json;
+        private readonly bool _b64JsonFromSavedFile;
+
         private protected ImageEditStreamEvent(string type, string? b64Json, DateTimeOffset createdAt, string? size, string? quality,
-            string? background, string? outputFormat, string sourcePath, string? requestId, string? path)
+            string? background, string? outputFormat, string sourcePath, string? requestId, string? path, bool b64JsonFromSavedFile)
         {
             Type = type;
-            B64Json = b64Json;
+            _b64Json = b64Json;
+            _b64JsonFromSavedFile = b64JsonFromSavedFile;
             CreatedAt = createdAt;
             Size = size;
             Quality = quality;
@@ -22,8 +26,10 @@ namespace ImageEdit.Models
 
         /// <summary>image_edit.partial_image or image_edit.completed.</summary>
         public string Type { get; }
-        /// <summary>The image, base64-encoded.</summary>
-        public string? B64Json { get; }
+        /// <summary>The image, base64-encoded; when it was saved, read back from the saved file when asked for.</summary>
+        public string? B64Json => _b64JsonFromSavedFile
+            ? (Path != null && System.IO.File.Exists(Path) ? Convert.ToBase64String(System.IO.File.ReadAllBytes(Path)) : null)
+            : _b64Json;
         /// <summary>When the API created the event.</summary>
         public DateTimeOffset CreatedAt { get; }
         public string? Size { get; }
@@ -42,8 +48,8 @@ namespace ImageEdit.Models
     public sealed class ImageEditPartialImageEvent : ImageEditStreamEvent
     {
         internal ImageEditPartialImageEvent(string? b64Json, DateTimeOffset createdAt, string? size, string? quality, string? background,
-            string? outputFormat, int partialImageIndex, string sourcePath, string? requestId, string? path)
-            : base("image_edit.partial_image", b64Json, createdAt, size, quality, background, outputFormat, sourcePath, requestId, path)
+            string? outputFormat, int partialImageIndex, string sourcePath, string? requestId, string? path, bool b64JsonFromSavedFile)
+            : base("image_edit.partial_image", b64Json, createdAt, size, quality, background, outputFormat, sourcePath, requestId, path, b64JsonFromSavedFile)
         {
             PartialImageIndex = partialImageIndex;
         }
@@ -58,8 +64,8 @@ namespace ImageEdit.Models
     public sealed class ImageEditCompletedEvent : ImageEditStreamEvent
     {
         internal ImageEditCompletedEvent(string? b64Json, DateTimeOffset createdAt, string? size, string? quality, string? background,
-            string? outputFormat, ImageUsage? usage, string sourcePath, string? requestId, string? path)
-            : base("image_edit.completed", b64Json, createdAt, size, quality, background, outputFormat, sourcePath, requestId, path)
+            string? outputFormat, ImageUsage? usage, string sourcePath, string? requestId, string? path, bool b64JsonFromSavedFile)
+            : base("image_edit.completed", b64Json, createdAt, size, quality, background, outputFormat, sourcePath, requestId, path, b64JsonFromSavedFile)
         {
             Usage = usage;
         }

@@ -27,26 +27,35 @@ namespace ImageEdit.Operations
         {
             var client = new ApiClient(_connection, sink);
             string? requestId = null;
-            var answer = await client.SendAsync(request, async (response, attempt) =>
+            int count = request.Count ?? 1;
+            Func<int, PendingImageFile>? openImage = _writer is null ? null : index => _writer.Begin(OutputNames.Edited(request.SourcePath, index, count));
+            using var answer = await client.SendAsync(request, async (response, attempt) =>
             {
                 requestId = ApiClient.RequestId(response);
-                return await ImagesResponseReader.ReadAsync(response, attempt.Token).ConfigureAwait(false);
+                return await ImagesResponseReader.ReadAsync(response, openImage, attempt.Token).ConfigureAwait(false);
             }, cancellation).ConfigureAwait(false);
 
-            var data = new List<ImageEditData>(answer.Data!.Count);
+            var data = new List<ImageEditData>(answer.Images.Count);
             var saved = new List<string>();
             try
             {
-                for (int i = 0; i < answer.Data.Count; i++)
+                foreach (var image in answer.Images)
                 {
-                    var image = answer.Data[i];
-                    string? path = _writer is null ? null : await SaveAsync(image, OutputNames.Edited(request.SourcePath, i, answer.Data.Count), cancellation).ConfigureAwait(false);
+                    string? path = null;
+                    if (image.File != null)
+                    {
+                        path = image.File.Commit();
+                    }
+                    else if (_writer != null)
+                    {
+                        path = await SaveAsync(image, OutputNames.Edited(request.SourcePath, image.Index, answer.Images.Count), cancellation).ConfigureAwait(false);
+                    }
                     if (path != null)
                     {
                         saved.Add(path);
                         sink.Verbose($"Saved {path}");
                     }
-                    data.Add(new ImageEditData(i, image.B64Json, image.Url, image.RevisedPrompt, path));
+                    data.Add(new ImageEditData(image.Index, image.B64Json, image.Url, image.RevisedPrompt, path, b64JsonFromSavedFile: image.File != null));
                 }
             }
             catch
@@ -59,7 +68,7 @@ namespace ImageEdit.Operations
                 answer.Quality, answer.Size, WireMapping.ToUsage(answer.Usage), request.SourcePath, request.Model, requestId));
         }
 
-        private async Task<string> SaveAsync(ImageDto image, string baseName, CancellationToken cancellation)
+        private async Task<string> SaveAsync(ParsedImage image, string baseName, CancellationToken cancellation)
         {
             if (image.B64Json != null)
             {

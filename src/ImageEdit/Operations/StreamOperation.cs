@@ -8,7 +8,6 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using ImageEdit.Http;
-using ImageEdit.Http.Wire;
 using ImageEdit.Models;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
@@ -55,34 +54,30 @@ namespace ImageEdit.Operations
             try
             {
                 using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                var parser = SseParser.Create(stream, (type, data) => new RawEvent(type, data.ToArray()));
+                var parser = SseParser.Create(stream, (type, data) => ParseEvent(type, data, response.StatusCode, requestId));
                 await foreach (var item in parser.EnumerateAsync(attempt.Token).ConfigureAwait(false))
                 {
                     attempt.DataArrived();
-                    var raw = item.Data;
-                    string type = raw.EventType;
-                    if (type == "error")
+                    using var streamEvent = item.Data;
+                    if (streamEvent.Error != null)
                     {
-                        throw StreamError(response.StatusCode, raw.Data, requestId);
+                        throw streamEvent.Error;
                     }
-                    if (type == SseParser.EventTypeDefault)
+                    if (streamEvent.Payload is null)
                     {
-                        type = TypeFromPayload(raw.Data) ?? type;
-                    }
-                    if (type != PartialImageEvent && type != CompletedEvent)
-                    {
-                        sink.Verbose($"Skipped an event of a type this version does not know: '{type}'.");
+                        sink.Verbose($"Skipped an event of a type this version does not know: '{streamEvent.Type}'.");
                         continue;
                     }
 
-                    var payload = Parse(raw.Data, type, response.StatusCode, requestId);
+                    var payload = streamEvent.Payload;
+                    var image = payload.Images[0];
                     events++;
-                    if (type == PartialImageEvent)
+                    if (streamEvent.Type == PartialImageEvent)
                     {
                         int index = payload.PartialImageIndex ?? events - 1;
-                        string? path = await SaveAsync(payload, OutputNames.Partial(request.SourcePath, index), sink, attempt.Token).ConfigureAwait(false);
-                        sink.WriteObject(new ImageEditPartialImageEvent(payload.B64Json, WireMapping.FromUnixTime(payload.CreatedAt), payload.Size, payload.Quality,
-                            payload.Background, payload.OutputFormat, index, request.SourcePath, requestId, path));
+                        string? path = await SaveAsync(image, OutputNames.Partial(request.SourcePath, index), sink, attempt.Token).ConfigureAwait(false);
+                        sink.WriteObject(new ImageEditPartialImageEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
+                            payload.Background, payload.OutputFormat, index, request.SourcePath, requestId, path, image.File != null));
                         attempt.Commit();
                         progress.StatusDescription = request.PartialImages is int total && total > 0
                             ? $"Partial image {index + 1} of {total} received"
@@ -95,9 +90,9 @@ namespace ImageEdit.Operations
                     }
                     else
                     {
-                        string? path = await SaveAsync(payload, OutputNames.Edited(request.SourcePath, 0, 1), sink, attempt.Token).ConfigureAwait(false);
-                        sink.WriteObject(new ImageEditCompletedEvent(payload.B64Json, WireMapping.FromUnixTime(payload.CreatedAt), payload.Size, payload.Quality,
-                            payload.Background, payload.OutputFormat, WireMapping.ToUsage(payload.Usage), request.SourcePath, requestId, path));
+                        string? path = await SaveAsync(image, OutputNames.Edited(request.SourcePath, 0, 1), sink, attempt.Token).ConfigureAwait(false);
+                        sink.WriteObject(new ImageEditCompletedEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
+                            payload.Background, payload.OutputFormat, WireMapping.ToUsage(payload.Usage), request.SourcePath, requestId, path, image.File != null));
                         attempt.Commit();
                         sink.Verbose($"Stream closed for {name} after {events} image event(s).");
                         return true;
@@ -119,32 +114,50 @@ namespace ImageEdit.Operations
             throw new ApiException(response.StatusCode, message + ".", null, null, null, requestId, kind: ApiFailureKind.StreamIncomplete);
         }
 
-        private async Task<string?> SaveAsync(StreamEventDto payload, string baseName, IOutputSink sink, CancellationToken cancellation)
+        private Task<string?> SaveAsync(ParsedImage image, string baseName, IOutputSink sink, CancellationToken cancellation)
         {
-            if (_writer is null || payload.B64Json is null)
+            if (image.File is null)
             {
-                return null;
+                return Task.FromResult<string?>(null);
             }
-            string path = await _writer.SaveBase64Async(payload.B64Json, baseName, cancellation).ConfigureAwait(false);
+            string path = image.File.Commit(baseName);
             sink.Verbose($"Saved {path}");
-            return path;
+            return Task.FromResult<string?>(path);
         }
 
-        private static StreamEventDto Parse(byte[] data, string type, HttpStatusCode status, string? requestId)
+        /// <summary>
+        /// Runs inside SseParser for each event, while its data is still a span: an image event is parsed and its image
+        /// decoded straight into a pending file (when saving), so the event's base64 never becomes a string.
+        /// </summary>
+        private StreamEvent ParseEvent(string type, ReadOnlySpan<byte> data, HttpStatusCode status, string? requestId)
         {
+            if (type == "error")
+            {
+                return new StreamEvent(type, null, StreamError(status, data.ToArray(), requestId));
+            }
+            if (type == SseParser.EventTypeDefault)
+            {
+                type = TypeFromPayload(data) ?? type;
+            }
+            if (type != PartialImageEvent && type != CompletedEvent)
+            {
+                return new StreamEvent(type, null, null);
+            }
+            var parser = new ImagePayloadParser(_writer is null ? null : _ => _writer.Begin(".stream"));
             try
             {
-                var payload = JsonSerializer.Deserialize<StreamEventDto>(data);
-                if (payload?.B64Json is null)
+                parser.Read(data);
+                if (parser.Result.Images.Count == 0 || !parser.Result.Images[0].HasImage)
                 {
                     throw new JsonException("it has no b64_json");
                 }
-                return payload;
+                return new StreamEvent(type, parser.Result, null);
             }
             catch (JsonException ex)
             {
-                throw new ApiException(status, $"The {type} event could not be read ({ex.Message.Split('.')[0]})" + ApiErrorParser.DescribeBody(data, "event data"),
-                    null, null, null, requestId, kind: ApiFailureKind.StreamErrorEvent);
+                parser.Dispose();
+                return new StreamEvent(type, null, new ApiException(status, $"The {type} event could not be read ({ex.Message.Split('.')[0]})" +
+                    ApiErrorParser.DescribeBody(parser.Excerpt, "event data"), null, null, null, requestId, kind: ApiFailureKind.StreamErrorEvent));
             }
         }
 
@@ -154,31 +167,41 @@ namespace ImageEdit.Operations
                 : new ApiException(status, "The API sent an error event" + ApiErrorParser.DescribeBody(data, "event data"), null, null, null, requestId,
                     kind: ApiFailureKind.StreamErrorEvent);
 
-        private static string? TypeFromPayload(byte[] data)
+        /// <summary>The "type" of an event sent without an event: line.</summary>
+        private static string? TypeFromPayload(ReadOnlySpan<byte> data)
         {
             try
             {
-                using var document = JsonDocument.Parse(data);
-                return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("type", out var type)
-                    ? type.GetString()
-                    : null;
+                var reader = new Utf8JsonReader(data);
+                while (reader.Read())
+                {
+                    if (reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("type") && reader.Read())
+                    {
+                        return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    }
+                }
             }
             catch (JsonException)
             {
-                return null;
             }
+            return null;
         }
 
-        private readonly struct RawEvent
+        /// <summary>One parsed event: an image payload, an error to raise, or neither (an unknown type to skip).</summary>
+        private sealed class StreamEvent : IDisposable
         {
-            public RawEvent(string eventType, byte[] data)
+            public StreamEvent(string type, ParsedPayload? payload, ApiException? error)
             {
-                EventType = eventType;
-                Data = data;
+                Type = type;
+                Payload = payload;
+                Error = error;
             }
 
-            public string EventType { get; }
-            public byte[] Data { get; }
+            public string Type { get; }
+            public ParsedPayload? Payload { get; }
+            public ApiException? Error { get; }
+
+            public void Dispose() => Payload?.Dispose();
         }
     }
 }
