@@ -4,6 +4,9 @@ namespace ImageEdit.TestServer;
 public sealed class RecordedRequest
 {
     public int Sequence { get; init; }
+    /// <summary>When the request arrived, and how many edit requests were being handled then, itself included.</summary>
+    public DateTimeOffset ReceivedAt { get; init; }
+    public int InFlightOnArrival { get; set; }
     public string Method { get; init; } = "";
     public string Path { get; init; } = "";
     public string Query { get; init; } = "";

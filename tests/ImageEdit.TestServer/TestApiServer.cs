@@ -26,6 +26,7 @@ public sealed class TestApiServer : IAsyncDisposable
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly ConcurrentDictionary<string, byte[]> _files = new();
     private int _sequence;
+    private int _inFlight;
 
     private TestApiServer(WebApplication app, string apiKey)
     {
@@ -75,6 +76,19 @@ public sealed class TestApiServer : IAsyncDisposable
     private async Task HandleEditAsync(HttpContext context)
     {
         var recorded = Record(context);
+        recorded.InFlightOnArrival = Interlocked.Increment(ref _inFlight);
+        try
+        {
+            await AnswerEditAsync(context, recorded);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task AnswerEditAsync(HttpContext context, RecordedRequest recorded)
+    {
         context.Response.Headers["x-request-id"] = RequestId(recorded);
         var step = Script.Next();
         if (step?.DelayMs > 0)
@@ -167,6 +181,7 @@ public sealed class TestApiServer : IAsyncDisposable
         var recorded = new RecordedRequest
         {
             Sequence = Interlocked.Increment(ref _sequence),
+            ReceivedAt = DateTimeOffset.UtcNow,
             Method = request.Method,
             Path = request.Path.Value ?? "",
             Query = request.QueryString.Value ?? "",

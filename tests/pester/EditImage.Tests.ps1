@@ -45,7 +45,7 @@ Describe 'Edit-Image' {
 
         It 'expands wildcards in -Path and resolves relative paths from the current location' {
             Push-Location $samples
-            try { $results = Edit-Image -Path '*.png', 'harbour.*' -Prompt 'x' }
+            try { $results = Edit-Image -Path '*.png', 'harbour.*' -Prompt 'x' -ThrottleLimit 1 }
             finally { Pop-Location }
 
             ($results.SourcePath | ForEach-Object { Split-Path $_ -Leaf }) | Should -Be @('lighthouse.png', 'harbour.jpg')
@@ -66,7 +66,7 @@ Describe 'Edit-Image' {
                 [pscustomobject]@{ Path = (Join-Path $samples 'harbour.jpg'); Prompt = 'second'; Mask = ''; Model = ''; Size = ''; Count = '2' }
             ) | Export-Csv -LiteralPath $csv
 
-            $results = Import-Csv $csv | Edit-Image -OutputDirectory (Join-Path $TestDrive 'csv-out')
+            $results = Import-Csv $csv | Edit-Image -OutputDirectory (Join-Path $TestDrive 'csv-out') -ThrottleLimit 1
 
             $results | Should -HaveCount 2
             $first, $second = Get-TestApiRequest $server -EditsOnly
@@ -224,7 +224,7 @@ Describe 'Edit-Image' {
             Set-TestApiScript $server @(@{ action = 'respond' }, @{ status = 400; body = '{"error":{"message":"Your request was rejected by the safety system.","type":"invalid_request_error","param":"prompt","code":"moderation_blocked"}}' })
             $files = Get-ChildItem $samples -File | Sort-Object Name
 
-            $results = $files | Edit-Image -Prompt 'x' -ErrorVariable failures -ErrorAction SilentlyContinue
+            $results = $files | Edit-Image -Prompt 'x' -ThrottleLimit 1 -ErrorVariable failures -ErrorAction SilentlyContinue
 
             $results | Should -HaveCount 2
             $failures | Should -HaveCount 1

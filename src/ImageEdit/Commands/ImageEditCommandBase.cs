@@ -169,6 +169,11 @@ namespace ImageEdit.Commands
         [ValidateRange(0, 100)]
         public int MaximumRetryCount { get; set; } = 2;
 
+        /// <summary>How many requests may be in flight at once, over one shared connection pool. Default 4.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 4;
+
         /// <summary>Allow sending the key over plain http to a host that is not this machine.</summary>
         [Parameter]
         public SwitchParameter AllowUnencryptedAuthentication { get; set; }
@@ -182,15 +187,12 @@ namespace ImageEdit.Commands
         /// <summary>Fields only the streaming cmdlet has; the base leaves them unset.</summary>
         internal virtual int? PartialImageCount => null;
 
-        /// <summary>How many requests may be in flight at once.</summary>
-        internal virtual int ConcurrentRequests => 1;
-
         protected override void BeginProcessing()
         {
             // Pipeline input is bound after BeginProcessing, so these are exactly the parameters typed on the command line.
             _commandLineParameters = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
             _connection = ConnectionFactory.Create(this);
-            _scheduler = new OperationScheduler(this, ConcurrentRequests);
+            _scheduler = new OperationScheduler(this, ThrottleLimit);
             _validator = new RequestValidator(new ImageProbeCache());
         }
 

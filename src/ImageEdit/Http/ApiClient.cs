@@ -23,6 +23,7 @@ namespace ImageEdit.Http
         private readonly ILog _log;
         private readonly HttpClient _http;
         private readonly RetryPolicy _retryPolicy;
+        private readonly RateLimitGate _gate;
 
         public ApiClient(ApiConnection connection, ILog log, HttpClient? http = null, RetryPolicy? retryPolicy = null)
         {
@@ -30,6 +31,7 @@ namespace ImageEdit.Http
             _log = log;
             _http = http ?? Shared.Value;
             _retryPolicy = retryPolicy ?? new RetryPolicy();
+            _gate = RateLimitGate.For(connection.BaseUri);
         }
 
         /// <summary>The pooled client every request shares; redirects are followed here, not by the handler, so credentials never cross origins.</summary>
@@ -46,6 +48,7 @@ namespace ImageEdit.Http
             for (int attempt = 0; ; attempt++)
             {
                 cancellation.ThrowIfCancellationRequested();
+                await _gate.WaitAsync(_log, cancellation).ConfigureAwait(false);
                 using var tryContext = new TryContext(cancellation, _connection.Timeout);
                 HttpResponseMessage? response = null;
                 TimeSpan wait;
@@ -65,11 +68,15 @@ namespace ImageEdit.Http
                     }
 
                     var error = await ReadErrorAsync(response, requestId, tryContext.Token).ConfigureAwait(false);
+                    wait = _retryPolicy.Delay(attempt, response.Headers);
+                    if ((int)response.StatusCode == 429)
+                    {
+                        _gate.Defer(wait);
+                    }
                     if (!RetryPolicy.IsRetryableStatus(response) || attempt >= _connection.MaximumRetryCount)
                     {
                         throw error;
                     }
-                    wait = _retryPolicy.Delay(attempt, response.Headers);
                     failure = $"HTTP {(int)response.StatusCode}" + (requestId is null ? "" : $" (request id {requestId})");
                 }
                 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
