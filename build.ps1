@@ -6,16 +6,21 @@
     Build  publishes the module into out/ImageEdit (Import-Module ./out/ImageEdit works) and the local API server into out/testserver.
     Test   builds, runs the xunit tests and the Pester tests against out/ImageEdit in a child pwsh, and ends with "N passed, N failed".
     Demo   builds, starts the local API server and runs Get-ChildItem samples | Edit-Image, saving into out/demo.
+    Bench  builds, measures ImageEdit against curl and the official OpenAI .NET SDK (docs/BENCHMARKS.md), then runs
+           the BenchmarkDotNet micro-benchmarks of the multipart writer and the SSE and base64 path.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # With -Task Bench: skip the BenchmarkDotNet micro-benchmarks.
+    [switch] $SkipMicro
 )
 
 $ErrorActionPreference = 'Stop'
@@ -103,9 +108,27 @@ function Invoke-Demo {
     }
 }
 
+function Invoke-Bench {
+    $sdkOut = Join-Path $out 'sdkrunner'
+    Invoke-Native 'Building the SDK runner' { dotnet build (Join-Path $root 'bench/ImageEdit.SdkRunner/ImageEdit.SdkRunner.csproj') -c Release -o $sdkOut --nologo -v quiet }
+    & (Join-Path $root 'bench/Invoke-Benchmark.ps1') -Root $root -ModulePath $moduleOut -ServerPath $serverOut -SdkRunner (Join-Path $sdkOut 'ImageEdit.SdkRunner.dll') -Pwsh (Get-PwshCommand)
+    if (-not $SkipMicro) {
+        $artifacts = Join-Path $out 'benchmarkdotnet'
+        Invoke-Native 'Running the micro-benchmarks' {
+            dotnet run -c Release --project (Join-Path $root 'bench/ImageEdit.Benchmarks/ImageEdit.Benchmarks.csproj') -- --filter '*' --artifacts $artifacts | Out-Host
+        }
+        $micro = Get-ChildItem (Join-Path $artifacts 'results') -Filter '*-report-github.md' | Sort-Object Name | ForEach-Object { Get-Content -Raw $_.FullName }
+        $section = "`n## Micro-benchmarks (BenchmarkDotNet, bench/ImageEdit.Benchmarks)`n`n" +
+            "MultipartBenchmarks: a request of four 8 MB images written to Stream.Null. StreamBenchmarks: three 4 MB partial images and the final one, parsed from SSE and saved to files.`n`n" +
+            ($micro -join "`n")
+        Add-Content -Path (Join-Path $root 'docs/BENCHMARKS.md') -Value $section
+    }
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
     'Demo' { Invoke-Build; Invoke-Demo }
+    'Bench' { Invoke-Build; Invoke-Bench }
     'Test' {
         Invoke-Build
         $xunit = Invoke-XunitTests

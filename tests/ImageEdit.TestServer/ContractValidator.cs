@@ -41,7 +41,8 @@ public static class ContractValidator
         {
             string? format = ImageFactory.Sniff(image.Head);
             if (format is null) return new Problem($"Invalid file '{image.FileName}': unsupported image format. Supported formats are png, jpeg and webp.", "image", "invalid_image_format");
-            if (image.ContentType != "image/" + format) return new Problem($"Invalid file '{image.FileName}': the Content-Type '{image.ContentType}' does not match its {format} bytes.", "image", "invalid_image_format");
+            // A part without a type (as some SDKs send) is judged by its bytes; a part that names another image type is refused.
+            if (image.ContentType is { Length: > 0 } declared && declared != "application/octet-stream" && declared != "image/" + format) return new Problem($"Invalid file '{image.FileName}': the Content-Type '{image.ContentType}' does not match its {format} bytes.", "image", "invalid_image_format");
             if (dallE2 && format != "png") return new Problem("dall-e-2 requires a PNG image.", "image", "invalid_image_format");
             long limit = dallE2 ? FourMegabytes : FiftyMegabytes;
             if (image.Length >= limit) return new Problem($"Invalid file '{image.FileName}': images must be smaller than {limit / 1024 / 1024} MB.", "image", "image_too_large");

@@ -53,7 +53,7 @@ internal sealed class EventStreamWriter(HttpContext context, RecordedRequest rec
 
     private JsonObject Event(bool completed, int index, int width, int height, string format)
     {
-        byte[] image = step?.ImageBytes is { } size ? Padded(ImageFactory.Create(width, height, format, index), size) : ImageFactory.Create(width, height, format, recorded.Sequence * 10 + index);
+        byte[] image = step?.ImageBytes is { } size ? ImageFactory.Padded(ImageFactory.Create(width, height, format, index), size) : ImageFactory.Create(width, height, format, recorded.Sequence * 10 + index);
         lock (recorded.ReturnedImageSha256) recorded.ReturnedImageSha256.Add(TestApiServer.Sha256(image));
         var payload = new JsonObject
         {
@@ -74,16 +74,6 @@ internal sealed class EventStreamWriter(HttpContext context, RecordedRequest rec
             payload["partial_image_index"] = index;
         }
         return payload;
-    }
-
-    /// <summary>A real image followed by filler, to reach the size a benchmark asks for.</summary>
-    private static byte[] Padded(byte[] image, int size)
-    {
-        if (image.Length >= size) return image;
-        var padded = new byte[size];
-        image.CopyTo(padded, 0);
-        new Random(size).NextBytes(padded.AsSpan(image.Length));
-        return padded;
     }
 
     private async Task SendAsync(string eventName, JsonObject payload)

@@ -41,6 +41,16 @@ public static class ImageFactory
         _ => new PngEncoder(),
     };
 
+    /// <summary>A real image followed by filler, to reach the size a benchmark asks for.</summary>
+    public static byte[] Padded(byte[] image, int size)
+    {
+        if (image.Length >= size) return image;
+        var padded = new byte[size];
+        image.CopyTo(padded, 0);
+        new Random(size).NextBytes(padded.AsSpan(image.Length));
+        return padded;
+    }
+
     /// <summary>The format an upload's bytes say it is: png, jpeg, webp, or null.</summary>
     public static string? Sniff(byte[] head)
     {

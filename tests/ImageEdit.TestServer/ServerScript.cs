@@ -25,7 +25,7 @@ public sealed class ScriptStep
     [JsonPropertyName("cutAfter")] public int? CutAfter { get; set; }
     /// <summary>Streaming: split every event's JSON over several data: lines, with comments and an unknown event between.</summary>
     [JsonPropertyName("multiline")] public bool Multiline { get; set; }
-    /// <summary>Streaming: bytes of base64 padding to make each partial image this large (for the benchmark).</summary>
+    /// <summary>Pad every returned image (streamed or not) to this many bytes, for the benchmark.</summary>
     [JsonPropertyName("imageBytes")] public int? ImageBytes { get; set; }
     /// <summary>Applies to this many requests in a row.</summary>
     [JsonPropertyName("repeat")] public int Repeat { get; set; } = 1;

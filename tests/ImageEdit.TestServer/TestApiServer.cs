@@ -144,7 +144,7 @@ public sealed class TestApiServer : IAsyncDisposable
             await new EventStreamWriter(context, recorded, step).WriteAsync();
             return;
         }
-        byte[] body = Encoding.UTF8.GetBytes(BuildImagesResponse(recorded).ToJsonString());
+        byte[] body = Encoding.UTF8.GetBytes(BuildImagesResponse(recorded, step).ToJsonString());
         recorded.Status = 200;
         if (step?.Action == "truncate")
         {
@@ -264,7 +264,7 @@ public sealed class TestApiServer : IAsyncDisposable
 
     private static string Redact(string key) => key.Length <= 8 ? "***" : key[..3] + "*****" + key[^4..];
 
-    private JsonObject BuildImagesResponse(RecordedRequest recorded)
+    private JsonObject BuildImagesResponse(RecordedRequest recorded, ScriptStep? step)
     {
         string model = recorded.Field("model") ?? "gpt-image-1.5";
         bool dallE2 = model == "dall-e-2";
@@ -277,6 +277,7 @@ public sealed class TestApiServer : IAsyncDisposable
         for (int i = 0; i < n; i++)
         {
             byte[] image = ImageFactory.Create(width, height, format, recorded.Sequence * 10 + i, transparent);
+            if (step?.ImageBytes is { } size) image = ImageFactory.Padded(image, size);
             lock (recorded.ReturnedImageSha256) recorded.ReturnedImageSha256.Add(Sha256(image));
             if (asUrl)
             {

@@ -52,6 +52,24 @@ function Set-TestApiScript {
     Invoke-RestMethod -Method Post -Uri "$($Server.Root)/_control/script" -Body $json -ContentType 'application/json' | Out-Null
 }
 
+# A PNG of the given size on disk: the signature and IHDR of -HeaderFrom (a small real PNG), one IDAT chunk whose data is
+# left sparse, and IEND. Above 8 MB the module's probe walks the chunks without reading image data, as it does for large
+# uploads, so this is a valid upload for the checks and the wire, without writing its bytes.
+function New-LargePng {
+    param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][long] $Bytes, [Parameter(Mandatory)][string] $HeaderFrom)
+    $head = [IO.File]::ReadAllBytes($HeaderFrom)[0..32]
+    $idatLength = $Bytes - $head.Length - 12 - 12
+    $stream = [IO.File]::Create($Path)
+    try {
+        $stream.Write([byte[]]$head)
+        $stream.Write([byte[]]@((($idatLength -shr 24) -band 0xFF), (($idatLength -shr 16) -band 0xFF), (($idatLength -shr 8) -band 0xFF), ($idatLength -band 0xFF)))
+        $stream.Write([byte[]]@(0x49, 0x44, 0x41, 0x54))
+        $stream.Position += $idatLength
+        $stream.Write([byte[]]@(0, 0, 0, 0, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82))
+    }
+    finally { $stream.Dispose() }
+}
+
 # The shared set-up of every Pester file: import the built module, start a server, point the OPENAI_* variables at it.
 function Enter-ImageEditTestSession {
     Import-Module $env:IMAGEEDIT_TEST_MODULE -Force -Global
@@ -73,4 +91,4 @@ function Exit-ImageEditTestSession {
 }
 
 Export-ModuleMember -Function Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript,
-    Enter-ImageEditTestSession, Exit-ImageEditTestSession
+    Enter-ImageEditTestSession, Exit-ImageEditTestSession, New-LargePng

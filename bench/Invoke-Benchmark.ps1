@@ -1,0 +1,196 @@
+# The benchmark behind ./build.ps1 -Task Bench: wall time and peak resident memory of ImageEdit, curl (the floor) and the
+# official OpenAI .NET SDK doing the same jobs against the local API server, with ratios, written to docs/BENCHMARKS.md.
+param(
+    [Parameter(Mandatory)][string] $Root,
+    [Parameter(Mandatory)][string] $ModulePath,
+    [Parameter(Mandatory)][string] $ServerPath,
+    [Parameter(Mandatory)][string] $SdkRunner,
+    [Parameter(Mandatory)][string[]] $Pwsh,
+    [int] $Repeat = 5
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+Import-Module (Join-Path $Root 'tests/pester/TestApiServer.psm1') -Force
+
+$work = Join-Path $Root 'out/bench'
+if (Test-Path $work) { Remove-Item $work -Recurse -Force }
+$inputs = New-Item -ItemType Directory (Join-Path $work 'inputs')
+$sample = Join-Path $Root 'samples/lighthouse.png'
+
+Write-Host 'Preparing inputs: 16 PNGs of 48 MB and 40 small PNGs' -ForegroundColor Cyan
+$small = Join-Path $inputs 'small.png'
+Copy-Item $sample $small
+$big = 1..16 | ForEach-Object {
+    $path = Join-Path $inputs ('big-{0:D2}.png' -f $_)
+    New-LargePng -Path $path -Bytes 48MB -HeaderFrom $sample
+    # Write the image data for real, so that it is read from the page cache like any file, not from a hole.
+    $stream = [IO.File]::OpenWrite($path)
+    try { $stream.Position = 41; $chunk = [byte[]]::new(4MB); [Random]::new($_).NextBytes($chunk); while ($stream.Position + $chunk.Length -lt 48MB - 16) { $stream.Write($chunk) } }
+    finally { $stream.Dispose() }
+    $path
+}
+$batch = 1..40 | ForEach-Object { $path = Join-Path $inputs ('batch-{0:D2}.png' -f $_); Copy-Item $sample $path; $path }
+
+function Get-Median([double[]] $Values) {
+    $sorted = $Values | Sort-Object
+    $sorted[[int][Math]::Floor(($sorted.Count - 1) / 2)]
+}
+
+function Invoke-Measured([string] $File, [string[]] $Arguments) {
+    $info = [Diagnostics.ProcessStartInfo]::new($File)
+    foreach ($argument in $Arguments) { $info.ArgumentList.Add($argument) }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $process = [Diagnostics.Process]::Start($info)
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $peakKb = 0
+    while (-not $process.HasExited) {
+        try {
+            $line = [IO.File]::ReadAllLines("/proc/$($process.Id)/status") | Where-Object { $_.StartsWith('VmHWM:') }
+            $kb = [long]($line -replace '\D', '')
+            if ($kb -gt $peakKb) { $peakKb = $kb }
+        }
+        catch { }
+        Start-Sleep -Milliseconds 2
+    }
+    $process.WaitForExit()
+    $watch.Stop()
+    if ($process.ExitCode -ne 0) { throw "$File failed ($($process.ExitCode)): $($stderr.Result) $($stdout.Result)" }
+    [pscustomobject]@{ Ms = $watch.Elapsed.TotalMilliseconds; PeakMB = $peakKb / 1024; Output = $stdout.Result }
+}
+
+function Read-SelfReport($Run) {
+    $json = ($Run.Output -split "`n" | Where-Object { $_ -like '{"ms"*' } | Select-Object -Last 1) | ConvertFrom-Json
+    [pscustomobject]@{ Ms = [double]$json.ms; PeakMB = [double]$json.peakMB }
+}
+
+$server = Start-TestApiServer -ServerPath $ServerPath
+$key = $server.ApiKey
+$edits = "$($server.BaseUri)/images/edits"
+try {
+    $scenarios = @(
+        @{ Name = 'small'; Title = 'One small edit (1 KB PNG), cold: the first call in the process'; Steps = @(); Images = @($small); Sdk = 'small'
+            Curl = { param($out) @('-F', 'prompt=benchmark', '-F', "image=@$small;type=image/png", '-o', "$out/small.json", $edits) } }
+        @{ Name = 'upload16'; Title = 'Upload of 16 x 48 MB images in one request'; Steps = @(); Images = $big; Sdk = $null
+            Curl = { param($out) @('-F', 'prompt=benchmark') + ($big | ForEach-Object { '-F'; "image[]=@$_;type=image/png" }) + @('-o', "$out/upload.json", $edits) } }
+        @{ Name = 'batch'; Title = '40 files, server answers in 0.5 s, 8 in flight'; Steps = @(@{ delayMs = 500; repeat = 40 }); Images = $batch; Sdk = 'batch'
+            Curl = { param($out)
+                $config = Join-Path $out 'batch.curlrc'
+                # Options in a config file apply to one transfer each; "next" starts the next one.
+                $lines = for ($i = 0; $i -lt $batch.Count; $i++) {
+                    if ($i -gt 0) { 'next' }
+                    'silent'; 'show-error'; 'fail'; "url = `"$edits`""; "header = `"Authorization: Bearer $key`""; 'form = "prompt=benchmark"'
+                    "form = `"image=@$($batch[$i]);type=image/png`""; "output = `"$out/batch-$i.json`""
+                }
+                Set-Content $config $lines
+                @('--parallel', '--parallel-max', '8', '-K', $config)
+            } }
+        @{ Name = 'stream'; Title = 'Stream of three 4 MB partial images and the final image, saved'; Steps = @(@{ imageBytes = 4MB }); Images = @($small); Sdk = $null
+            Curl = { param($out) @('-N', '-F', 'prompt=benchmark', '-F', 'stream=true', '-F', 'partial_images=3', '-F', "image=@$small;type=image/png", '-o', "$out/stream.txt", $edits) } }
+        @{ Name = 'save10'; Title = 'Ten 4 MB results in one answer, saved'; Steps = @(@{ imageBytes = 4MB }); Images = @($small); Sdk = 'save'
+            Curl = { param($out) @('-F', 'prompt=benchmark', '-F', 'n=10', '-F', "image=@$small;type=image/png", '-o', "$out/save10.json", $edits) } }
+    )
+
+    $rows = foreach ($scenario in $scenarios) {
+        Write-Host "Scenario: $($scenario.Title)" -ForegroundColor Cyan
+        $measures = @{ module = @(); curl = @(); sdk = @() }
+        for ($run = 1; $run -le $Repeat; $run++) {
+            $out = New-Item -ItemType Directory -Force (Join-Path $work "$($scenario.Name)-$run")
+            $warm = $scenario.Name -ne 'small'
+
+            Reset-TestApiServer $server
+            $steps = @($scenario.Steps)
+            if ($warm) { $steps = @(@{ action = 'respond' }) + $steps }
+            if ($steps.Count) { Set-TestApiScript $server $steps }
+            $imageList = Join-Path $out 'images.txt'
+            Set-Content -LiteralPath $imageList -Value $scenario.Images
+            $moduleArgs = @($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'Measure-ModuleScenario.ps1'),
+                '-Module', $ModulePath, '-BaseUri', $server.BaseUri, '-ApiKey', $key, '-Scenario', $scenario.Name, '-OutDir', (Join-Path $out 'module'), '-ImageList', $imageList)
+            if ($warm) { $moduleArgs += '-WarmUp' }
+            $measures.module += Read-SelfReport (Invoke-Measured $Pwsh[0] $moduleArgs)
+
+            Reset-TestApiServer $server
+            if ($scenario.Steps.Count) { Set-TestApiScript $server @($scenario.Steps) }
+            $curlArgs = & $scenario.Curl $out
+            if ($scenario.Name -ne 'batch') { $curlArgs = @('-s', '-S', '-f', '-H', "Authorization: Bearer $key") + $curlArgs }
+            $measures.curl += Invoke-Measured 'curl' $curlArgs
+
+            if ($scenario.Sdk) {
+                Reset-TestApiServer $server
+                if ($scenario.Steps.Count) { Set-TestApiScript $server @($scenario.Steps) }
+                $measures.sdk += Read-SelfReport (Invoke-Measured 'dotnet' (@($SdkRunner, $scenario.Sdk, $server.BaseUri, $key, (Join-Path $out 'sdk')) + $scenario.Images))
+            }
+        }
+        $row = [ordered]@{ Scenario = $scenario.Name; Title = $scenario.Title }
+        foreach ($client in 'module', 'curl', 'sdk') {
+            $row["${client}Ms"] = if ($measures[$client].Count) { Get-Median $measures[$client].Ms } else { $null }
+            $row["${client}MB"] = if ($measures[$client].Count) { Get-Median $measures[$client].PeakMB } else { $null }
+        }
+        [pscustomobject]$row
+    }
+}
+finally {
+    Stop-TestApiServer $server
+}
+
+Write-Host 'Start-up: bare pwsh against pwsh with Import-Module, 10 runs each' -ForegroundColor Cyan
+$bare = 1..10 | ForEach-Object { (Invoke-Measured $Pwsh[0] (@($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', 'exit'))).Ms }
+$import = 1..10 | ForEach-Object { (Invoke-Measured $Pwsh[0] (@($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'; exit"))).Ms }
+$startup = [pscustomobject]@{ BareMs = Get-Median $bare; ImportMs = Get-Median $import }
+
+# The report.
+function Format-Ms($value) { if ($null -eq $value) { 'n/a' } else { '{0:N0} ms' -f $value } }
+function Format-MB($value) { if ($null -eq $value) { 'n/a' } else { '{0:N0} MB' -f $value } }
+function Format-Ratio($a, $b) { if ($null -eq $a -or $null -eq $b -or $b -eq 0) { 'n/a' } else { '{0:N2}x' -f ($a / $b) } }
+$byName = @{}
+$rows | ForEach-Object { $byName[$_.Scenario] = $_ }
+$baseline = $byName['small'].moduleMB
+$checks = @(
+    [pscustomobject]@{ Target = '16 x 48 MB upload peaks within +64 MB of a small edit'; Measured = '+{0:N0} MB' -f ($byName['upload16'].moduleMB - $baseline); Met = ($byName['upload16'].moduleMB - $baseline) -le 64 }
+    [pscustomobject]@{ Target = 'Saving 10 x 4 MB results peaks within +150 MB of a small edit'; Measured = '+{0:N0} MB' -f ($byName['save10'].moduleMB - $baseline); Met = ($byName['save10'].moduleMB - $baseline) -le 150 }
+    [pscustomobject]@{ Target = '16 x 48 MB upload takes at most 1.5x curl'; Measured = Format-Ratio $byName['upload16'].moduleMs $byName['upload16'].curlMs; Met = $byName['upload16'].moduleMs -le 1.5 * $byName['upload16'].curlMs }
+    [pscustomobject]@{ Target = '40 files at 0.5 s with -ThrottleLimit 8 within 1.4x the ideal 2.5 s'; Measured = Format-Ms $byName['batch'].moduleMs; Met = $byName['batch'].moduleMs -le 3500 }
+    [pscustomobject]@{ Target = 'Import-Module adds at most 150 ms to a bare pwsh start'; Measured = '+{0:N0} ms' -f ($startup.ImportMs - $startup.BareMs); Met = ($startup.ImportMs - $startup.BareMs) -le 150 }
+)
+
+$table = $rows | ForEach-Object {
+    '| {0} | {1} / {2} | {3} / {4} | {5} / {6} | {7} | {8} |' -f $_.Title, (Format-Ms $_.moduleMs), (Format-MB $_.moduleMB), (Format-Ms $_.curlMs), (Format-MB $_.curlMB),
+    (Format-Ms $_.sdkMs), (Format-MB $_.sdkMB), (Format-Ratio $_.moduleMs $_.curlMs), (Format-Ratio $_.moduleMs $_.sdkMs)
+}
+$checkTable = $checks | ForEach-Object { '| {0} | {1} | {2} |' -f $_.Target, $_.Measured, $(if ($_.Met) { 'met' } else { 'NOT met' }) }
+$curlVersion = ((& curl --version | Select-Object -First 1) -split ' ')[0..1] -join ' '
+$memoryGiB = [double]((Get-Content /proc/meminfo | Select-Object -First 1) -replace '\D', '') / 1MB
+$machine = '{0} cores, {1:N0} GiB, {2}; .NET {3}, PowerShell {4}, {5}' -f [Environment]::ProcessorCount, $memoryGiB,
+    [Runtime.InteropServices.RuntimeInformation]::OSDescription, [Environment]::Version, $PSVersionTable.PSVersion, $curlVersion
+$report = @"
+# Benchmarks
+
+Measured by ``dotnet pwsh ./build.ps1 -Task Bench`` on $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm')) UTC ($machine),
+against the project's local API server on 127.0.0.1. Each figure is the median of $Repeat runs: wall time of the work
+alone (for ImageEdit and the SDK, process start and module load excluded; curl is timed whole, its start-up is a few
+milliseconds) and the peak resident memory of the client process (VmHWM). ImageEdit runs in a fresh pwsh per run, so
+its memory includes pwsh itself (the small edit is its baseline). Except for the small edit, ImageEdit and the SDK make
+one small warm-up request first (a streamed one before the stream), so JIT compilation and the first connection
+are not counted; the small edit is measured cold, as a one-off command runs. "n/a": the official SDK (OpenAI 2.15.0) has no call for it (it sends one image per
+request and has no streamed edit).
+
+| Scenario | ImageEdit time / peak | curl time / peak | OpenAI SDK time / peak | ImageEdit vs curl | ImageEdit vs SDK |
+| --- | --- | --- | --- | --- | --- |
+$($table -join "`n")
+
+Start-up: bare ``pwsh -NoProfile`` $('{0:N0}' -f $startup.BareMs) ms, with ``Import-Module ImageEdit`` $('{0:N0}' -f $startup.ImportMs) ms (median of 10).
+
+| Target (issue 6) | Measured | |
+| --- | --- | --- |
+$($checkTable -join "`n")
+
+curl saves the raw answer without decoding it; ImageEdit parses the answer, decodes each image into its file and
+writes result objects, so "vs curl" is against a floor that does less work.
+"@
+New-Item -ItemType Directory -Force (Join-Path $Root 'docs') | Out-Null
+Set-Content -Path (Join-Path $Root 'docs/BENCHMARKS.md') -Value $report
+Write-Host ''
+Write-Host $report
