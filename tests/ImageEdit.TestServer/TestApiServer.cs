@@ -97,6 +97,12 @@ public sealed class TestApiServer : IAsyncDisposable
         }
 
         string? parseError = await ReadMultipartAsync(context, recorded);
+        if (context.Request.Path.StartsWithSegments("/openai") && string.IsNullOrEmpty(context.Request.Query["api-version"]))
+        {
+            // What Azure OpenAI answers a request without api-version.
+            await WriteErrorAsync(context, recorded, 404, "Resource not found", "invalid_request_error", null, "404");
+            return;
+        }
         switch (step?.Action)
         {
             case "drop":

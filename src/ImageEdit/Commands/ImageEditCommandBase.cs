@@ -143,11 +143,27 @@ namespace ImageEdit.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        /// <summary>The API key. Default: $env:OPENAI_API_KEY.</summary>
+        /// <summary>OpenAI or Azure. Default: Azure when $env:AZURE_OPENAI_ENDPOINT is set and no OpenAI base URI or key is given; else OpenAI.</summary>
+        [Parameter]
+        public ApiType? ApiType { get; set; }
+
+        /// <summary>Azure: the deployment to post to. Default: $env:AZURE_OPENAI_DEPLOYMENT, else the -Model of each request.</summary>
+        [Parameter]
+        public string? Deployment { get; set; }
+
+        /// <summary>Azure: the api-version query parameter. Default: $env:OPENAI_API_VERSION, else 2025-04-01-preview.</summary>
+        [Parameter]
+        public string? ApiVersion { get; set; }
+
+        /// <summary>Azure: a Microsoft Entra ID access token, sent as a bearer token instead of a key.</summary>
+        [Parameter]
+        public SecureString? AccessToken { get; set; }
+
+        /// <summary>The API key. Default: $env:OPENAI_API_KEY (Azure: $env:AZURE_OPENAI_API_KEY).</summary>
         [Parameter]
         public SecureString? ApiKey { get; set; }
 
-        /// <summary>The API's base address. Default: $env:OPENAI_BASE_URL, else https://api.openai.com/v1.</summary>
+        /// <summary>The API's base address. Default: $env:OPENAI_BASE_URL, else https://api.openai.com/v1. Azure: the resource endpoint (https://NAME.openai.azure.com); default $env:AZURE_OPENAI_ENDPOINT.</summary>
         [Parameter]
         public Uri? BaseUri { get; set; }
 
@@ -262,6 +278,13 @@ namespace ImageEdit.Commands
         /// <summary>Applies the rules table before anything is sent; a broken rule is this input's error and the batch goes on.</summary>
         private bool Check(ImageEditRequest request)
         {
+            if (_connection!.ApiType == Http.ApiType.Azure && _connection.DeploymentFor(request.Model) is null)
+            {
+                WriteError(ErrorRecordFactory.Create(new LocalCheckException("MissingDeployment", ErrorCategory.InvalidArgument, request.SourcePath,
+                    "An Azure OpenAI request needs a deployment, and neither -Deployment nor -Model names one.",
+                    "Pass -Deployment <your deployment name>, or set $env:AZURE_OPENAI_DEPLOYMENT."), request.SourcePath));
+                return false;
+            }
             var result = _validator!.Validate(request);
             foreach (var note in result.Notes)
             {
@@ -282,15 +305,19 @@ namespace ImageEdit.Commands
         private void Submit(ImageEditRequest request)
         {
             string action = Streams ? "Stream an edit" : "Edit";
-            if (!ShouldProcess(request.SourcePath, $"{action} with prompt \"{Abbreviate(request.Prompt)}\" ({Describe(request)}) at {_connection!.EditsUri.GetLeftPart(UriPartial.Authority)}"))
+            if (!ShouldProcess(request.SourcePath, $"{action} with prompt \"{Abbreviate(request.Prompt)}\" ({Describe(request)}) at {_connection!.Origin}"))
             {
                 return;
             }
-            if (_connection.ApiKey is null)
+            if (!_connection.HasCredentials)
             {
-                ThrowTerminatingError(ErrorRecordFactory.Create(new LocalCheckException("MissingApiKey", ErrorCategory.AuthenticationError, null,
-                    "No API key was given: pass -ApiKey or set $env:OPENAI_API_KEY.",
-                    "$env:OPENAI_API_KEY = '<your key>' (or -ApiKey (Read-Host -AsSecureString))"), null));
+                ThrowTerminatingError(ErrorRecordFactory.Create(_connection.ApiType == Http.ApiType.Azure
+                    ? new LocalCheckException("MissingApiKey", ErrorCategory.AuthenticationError, null,
+                        "No Azure OpenAI key or token was given: pass -ApiKey or -AccessToken, or set $env:AZURE_OPENAI_API_KEY.",
+                        "$env:AZURE_OPENAI_API_KEY = '<your key>' (or -AccessToken with a Microsoft Entra ID token)")
+                    : new LocalCheckException("MissingApiKey", ErrorCategory.AuthenticationError, null,
+                        "No API key was given: pass -ApiKey or set $env:OPENAI_API_KEY.",
+                        "$env:OPENAI_API_KEY = '<your key>' (or -ApiKey (Read-Host -AsSecureString))"), null));
             }
             var writer = OutputDirectory is null
                 ? null

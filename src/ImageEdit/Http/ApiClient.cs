@@ -56,7 +56,7 @@ namespace ImageEdit.Http
                 try
                 {
                     var stopwatch = Stopwatch.StartNew();
-                    _log.Verbose($"POST {_connection.EditsUri} for {Path.GetFileName(request.SourcePath)}" +
+                    _log.Verbose($"POST {_connection.EditsUri(request.Model)} for {Path.GetFileName(request.SourcePath)}" +
                                  (attempt > 0 ? $" (retry {attempt} of {_connection.MaximumRetryCount})" : ""));
                     response = await SendFollowingRedirectsAsync(request, tryContext.Token, bytesSent).ConfigureAwait(false);
                     string? requestId = RequestId(response);
@@ -104,7 +104,7 @@ namespace ImageEdit.Http
 
         private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(ImageEditRequest request, CancellationToken token, Action<long>? bytesSent)
         {
-            Uri target = _connection.EditsUri;
+            Uri target = _connection.EditsUri(request.Model);
             bool sameOrigin = true;
             for (int redirects = 0; ; redirects++)
             {
@@ -117,7 +117,7 @@ namespace ImageEdit.Http
                     _connection.ApplyCredentials(message);
                 }
                 _log.Debug("Request headers: " + string.Join("; ", message.Headers.Select(h =>
-                    h.Key + ": " + (IsSecretHeader(h.Key) ? "Bearer (hidden)" : string.Join(", ", h.Value)))));
+                    h.Key + ": " + (IsSecretHeader(h.Key) ? SecretPlaceholder(h.Key) : string.Join(", ", h.Value)))));
                 var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
                 int status = (int)response.StatusCode;
                 if ((status != 307 && status != 308) || response.Headers.Location is null || redirects >= MaximumRedirects)
@@ -125,7 +125,7 @@ namespace ImageEdit.Http
                     return response;
                 }
                 var next = response.Headers.Location.IsAbsoluteUri ? response.Headers.Location : new Uri(target, response.Headers.Location);
-                sameOrigin &= Uri.Compare(next, _connection.EditsUri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+                sameOrigin &= Uri.Compare(next, _connection.BaseUri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
                 _log.Verbose($"HTTP {status}: redirected to {next.GetLeftPart(UriPartial.Path)}" + (sameOrigin ? "" : " (another origin: sent without credentials)"));
                 response.Dispose();
                 target = next;
@@ -157,6 +157,9 @@ namespace ImageEdit.Http
         private static bool IsSecretHeader(string name) =>
             name.Equals("Authorization", StringComparison.OrdinalIgnoreCase) || name.Equals("api-key", StringComparison.OrdinalIgnoreCase);
 
+        private static string SecretPlaceholder(string name) =>
+            name.Equals("Authorization", StringComparison.OrdinalIgnoreCase) ? "Bearer (hidden)" : "(hidden)";
+
         internal static string? RequestId(HttpResponseMessage response) =>
             response.Headers.TryGetValues("x-request-id", out var values) ? values.FirstOrDefault() : null;
 
@@ -174,7 +177,7 @@ namespace ImageEdit.Http
             }
             string? requestId = response is null ? null : RequestId(response);
             string answer = response is null ? "before any answer arrived" : $"while reading the HTTP {(int)response.StatusCode} answer" + (requestId is null ? "" : $" (request id {requestId})");
-            return new ApiConnectionException($"The connection to {_connection.EditsUri.GetLeftPart(UriPartial.Authority)} failed {answer}: {Innermost(ex).Message}{after}",
+            return new ApiConnectionException($"The connection to {_connection.Origin} failed {answer}: {Innermost(ex).Message}{after}",
                 response?.StatusCode, requestId, ex);
         }
 

@@ -5,16 +5,29 @@ using System.Security;
 
 namespace ImageEdit.Http
 {
+    /// <summary>Which flavour of the endpoint requests go to.</summary>
+    public enum ApiType
+    {
+        /// <summary>api.openai.com or a compatible server: POST {base}/images/edits with a bearer key.</summary>
+        OpenAI,
+        /// <summary>Azure OpenAI: POST {endpoint}/openai/deployments/{deployment}/images/edits?api-version=..., key in api-key.</summary>
+        Azure,
+    }
+
     /// <summary>
-    /// Where requests go and how they are authenticated. The key stays a SecureString: it becomes plain text only
-    /// inside <see cref="ApplyCredentials"/>, while the header is written, and ToString never shows it.
+    /// Where requests go and how they are authenticated. Secrets stay SecureStrings: they become plain text only inside
+    /// <see cref="ApplyCredentials"/>, while the header is written, and ToString never shows them.
     /// </summary>
     public sealed class ApiConnection
     {
         public const string DefaultBaseUri = "https://api.openai.com/v1";
 
+        /// <summary>The Azure OpenAI API version used when neither -ApiVersion nor OPENAI_API_VERSION gives one.</summary>
+        public const string DefaultAzureApiVersion = "2025-04-01-preview";
+
         public ApiConnection(Uri baseUri, SecureString? apiKey, string? organization = null, string? project = null,
-            TimeSpan? timeout = null, int maximumRetryCount = 2)
+            TimeSpan? timeout = null, int maximumRetryCount = 2, ApiType apiType = ApiType.OpenAI, string? deployment = null,
+            string? apiVersion = null, SecureString? accessToken = null)
         {
             BaseUri = baseUri ?? throw new ArgumentNullException(nameof(baseUri));
             ApiKey = apiKey;
@@ -22,12 +35,23 @@ namespace ImageEdit.Http
             Project = project;
             Timeout = timeout ?? TimeSpan.FromSeconds(600);
             MaximumRetryCount = maximumRetryCount;
+            ApiType = apiType;
+            Deployment = deployment;
+            ApiVersion = apiVersion ?? DefaultAzureApiVersion;
+            AccessToken = accessToken;
         }
 
+        /// <summary>The OpenAI base address (…/v1), or the Azure resource endpoint (https://NAME.openai.azure.com).</summary>
         public Uri BaseUri { get; }
         internal SecureString? ApiKey { get; }
+        internal SecureString? AccessToken { get; }
         public string? Organization { get; }
         public string? Project { get; }
+        public ApiType ApiType { get; }
+
+        /// <summary>The Azure deployment; when not set, the request's -Model names it.</summary>
+        public string? Deployment { get; }
+        public string ApiVersion { get; }
 
         /// <summary>How long one try may take before it is abandoned.</summary>
         public TimeSpan Timeout { get; }
@@ -35,16 +59,43 @@ namespace ImageEdit.Http
         /// <summary>How many more times a transient failure is tried again.</summary>
         public int MaximumRetryCount { get; }
 
-        public Uri EditsUri => new Uri(BaseUri.AbsoluteUri.TrimEnd('/') + "/images/edits");
+        /// <summary>True when a key or token will be sent.</summary>
+        public bool HasCredentials => ApiKey != null || AccessToken != null;
 
-        /// <summary>True when the endpoint is on this machine, where plain http exposes nothing.</summary>
-        public bool IsLoopback => BaseUri.IsLoopback;
+        /// <summary>The scheme, host and port requests go to.</summary>
+        public string Origin => BaseUri.GetLeftPart(UriPartial.Authority);
+
+        /// <summary>The deployment a request goes to on Azure: -Deployment, else its model; null when neither is known.</summary>
+        public string? DeploymentFor(string? model) => Deployment ?? model;
+
+        /// <summary>The address a request for <paramref name="model"/> is posted to.</summary>
+        public Uri EditsUri(string? model)
+        {
+            string root = BaseUri.AbsoluteUri.TrimEnd('/');
+            if (ApiType == ApiType.OpenAI)
+            {
+                return new Uri(root + "/images/edits");
+            }
+            string deployment = DeploymentFor(model) ?? throw new InvalidOperationException("An Azure request needs a deployment.");
+            return new Uri($"{root}/openai/deployments/{Uri.EscapeDataString(deployment)}/images/edits?api-version={Uri.EscapeDataString(ApiVersion)}");
+        }
 
         internal void ApplyCredentials(HttpRequestMessage message)
         {
-            if (ApiKey != null)
+            if (AccessToken != null)
             {
-                message.Headers.TryAddWithoutValidation("Authorization", "Bearer " + Reveal(ApiKey));
+                message.Headers.TryAddWithoutValidation("Authorization", "Bearer " + Reveal(AccessToken));
+            }
+            else if (ApiKey != null)
+            {
+                if (ApiType == ApiType.Azure)
+                {
+                    message.Headers.TryAddWithoutValidation("api-key", Reveal(ApiKey));
+                }
+                else
+                {
+                    message.Headers.TryAddWithoutValidation("Authorization", "Bearer " + Reveal(ApiKey));
+                }
             }
             if (!string.IsNullOrEmpty(Organization))
             {
@@ -69,6 +120,7 @@ namespace ImageEdit.Http
             }
         }
 
-        public override string ToString() => $"{BaseUri} (API key {(ApiKey is null ? "not set" : "set, hidden")})";
+        public override string ToString() =>
+            $"{ApiType} {BaseUri} ({(AccessToken != null ? "access token" : ApiKey != null ? "API key" : "no credentials")}, hidden)";
     }
 }
