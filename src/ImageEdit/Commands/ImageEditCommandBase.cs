@@ -81,6 +81,7 @@ namespace ImageEdit.Commands
         /// <summary>The model: gpt-image-1.5 (the API's default), gpt-image-2, gpt-image-1, gpt-image-1-mini, chatgpt-image-latest or dall-e-2.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [EmptyStringAsNull]
+        [ArgumentCompleter(typeof(ModelCompleter))]
         public string? Model { get; set; }
 
         /// <summary>How many images to generate, 1 to 10 (the field n).</summary>
@@ -92,6 +93,7 @@ namespace ImageEdit.Commands
         /// <summary>The size of the result: 1024x1024, 1536x1024, 1024x1536 or auto; 256x256 and 512x512 for dall-e-2; WIDTHxHEIGHT for gpt-image-2.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [EmptyStringAsNull]
+        [ArgumentCompleter(typeof(SizeCompleter))]
         public string? Size { get; set; }
 
         /// <summary>Rendering quality: low, medium, high or auto (standard for dall-e-2).</summary>
@@ -208,7 +210,7 @@ namespace ImageEdit.Commands
             // Pipeline input is bound after BeginProcessing, so these are exactly the parameters typed on the command line.
             _commandLineParameters = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
             _connection = ConnectionFactory.Create(this);
-            _scheduler = new OperationScheduler(this, ThrottleLimit);
+            _scheduler = new OperationScheduler(this, ThrottleLimit, Streams ? "Streaming image edits" : "Editing images");
             _validator = new RequestValidator(new ImageProbeCache());
         }
 

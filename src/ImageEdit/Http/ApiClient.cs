@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Management.Automation;
 using System.Net;
 using System.Net.Http;
 using System.Threading;
@@ -25,10 +26,18 @@ namespace ImageEdit.Http
         private readonly RetryPolicy _retryPolicy;
         private readonly RateLimitGate _gate;
 
-        public ApiClient(ApiConnection connection, ILog log, HttpClient? http = null, RetryPolicy? retryPolicy = null)
+        private readonly Action<ProgressRecord>? _progress;
+
+        /// <param name="connection">Where and how to send.</param>
+        /// <param name="log">Where Verbose and Debug lines go.</param>
+        /// <param name="progress">Where upload progress goes; null shows none.</param>
+        /// <param name="http">The client to send with; the shared pooled one by default.</param>
+        /// <param name="retryPolicy">When to retry; the SDKs' rules by default.</param>
+        public ApiClient(ApiConnection connection, ILog log, Action<ProgressRecord>? progress = null, HttpClient? http = null, RetryPolicy? retryPolicy = null)
         {
             _connection = connection;
             _log = log;
+            _progress = progress;
             _http = http ?? Shared.Value;
             _retryPolicy = retryPolicy ?? new RetryPolicy();
             _gate = RateLimitGate.For(connection.BaseUri);
@@ -43,7 +52,7 @@ namespace ImageEdit.Http
         /// written to the pipeline) it is not, so nothing reaches the user twice.
         /// </summary>
         public async Task<T> SendAsync<T>(ImageEditRequest request, Func<HttpResponseMessage, TryContext, Task<T>> readAnswer,
-            CancellationToken cancellation, Action<long>? bytesSent = null)
+            CancellationToken cancellation)
         {
             for (int attempt = 0; ; attempt++)
             {
@@ -58,7 +67,15 @@ namespace ImageEdit.Http
                     var stopwatch = Stopwatch.StartNew();
                     _log.Verbose($"POST {_connection.EditsUri(request.Model)} for {Path.GetFileName(request.SourcePath)}" +
                                  (attempt > 0 ? $" (retry {attempt} of {_connection.MaximumRetryCount})" : ""));
-                    response = await SendFollowingRedirectsAsync(request, tryContext.Token, bytesSent).ConfigureAwait(false);
+                    var upload = UploadProgress.For(request, _progress);
+                    try
+                    {
+                        response = await SendFollowingRedirectsAsync(request, tryContext.Token, upload is null ? null : upload.Report).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        upload?.Complete();
+                    }
                     string? requestId = RequestId(response);
                     _log.Verbose($"HTTP {(int)response.StatusCode} {response.StatusCode} after {stopwatch.ElapsedMilliseconds} ms" +
                                  (requestId is null ? "" : $", request id {requestId}"));

@@ -25,7 +25,7 @@ namespace ImageEdit.Operations
 
         public async Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation)
         {
-            var client = new ApiClient(_connection, sink);
+            var client = new ApiClient(_connection, sink, sink.WriteProgress);
             string? requestId = null;
             int count = request.Count ?? 1;
             Func<int, PendingImageFile>? openImage = _writer is null ? null : index => _writer.Begin(OutputNames.Edited(request.SourcePath, index, count));

@@ -33,7 +33,7 @@ namespace ImageEdit.Operations
         }
 
         public Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation) =>
-            new ApiClient(_connection, sink).SendAsync(request, (response, attempt) => ReadEventsAsync(request, response, attempt, sink), cancellation);
+            new ApiClient(_connection, sink, sink.WriteProgress).SendAsync(request, (response, attempt) => ReadEventsAsync(request, response, attempt, sink), cancellation);
 
         private async Task<bool> ReadEventsAsync(ImageEditRequest request, HttpResponseMessage response, TryContext attempt, IOutputSink sink)
         {

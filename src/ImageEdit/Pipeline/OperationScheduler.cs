@@ -19,13 +19,22 @@ namespace ImageEdit.Pipeline
         private readonly BlockingCollection<Action<Cmdlet>> _queue = new BlockingCollection<Action<Cmdlet>>();
         private readonly List<Task> _running = new List<Task>();
         private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+        private static int _activityIds;
         private readonly Cmdlet _cmdlet;
         private readonly int _throttleLimit;
+        private readonly ProgressRecord _batchProgress;
+        private int _started;
+        private int _finished;
+        private bool _showingProgress;
 
-        public OperationScheduler(Cmdlet cmdlet, int throttleLimit)
+        /// <param name="cmdlet">The cmdlet whose pipeline thread writes.</param>
+        /// <param name="throttleLimit">How many operations may run at once.</param>
+        /// <param name="activity">What the batch progress bar says, e.g. "Editing images".</param>
+        public OperationScheduler(Cmdlet cmdlet, int throttleLimit, string activity)
         {
             _cmdlet = cmdlet;
             _throttleLimit = Math.Max(1, throttleLimit);
+            _batchProgress = new ProgressRecord(Interlocked.Increment(ref _activityIds), activity, "Starting");
         }
 
         public CancellationToken Cancellation => _cancellation.Token;
@@ -53,15 +62,41 @@ namespace ImageEdit.Pipeline
                 }
                 finally
                 {
-                    Post(_ => { });
+                    Interlocked.Increment(ref _finished);
+                    Post(_ => WriteBatchProgress());
                 }
             });
             _running.Add(task);
+            _started++;
+            WriteBatchProgress();
             Drain();
         }
 
+        /// <summary>Files done of those started so far, shown once a batch has more than one file; only ever on the pipeline thread.</summary>
+        private void WriteBatchProgress()
+        {
+            if (_started < 2 && !_showingProgress)
+            {
+                return;
+            }
+            _showingProgress = true;
+            int finished = Volatile.Read(ref _finished);
+            _batchProgress.StatusDescription = $"{finished} of {_started} done, {_started - finished} in flight";
+            _batchProgress.PercentComplete = finished * 100 / _started;
+            _cmdlet.WriteProgress(_batchProgress);
+        }
+
         /// <summary>Carries out queued writes until every started task has finished.</summary>
-        public void WaitAll() => DrainUntil(() => _running.All(t => t.IsCompleted));
+        public void WaitAll()
+        {
+            DrainUntil(() => _running.All(t => t.IsCompleted));
+            if (_showingProgress)
+            {
+                _batchProgress.RecordType = ProgressRecordType.Completed;
+                _cmdlet.WriteProgress(_batchProgress);
+                _showingProgress = false;
+            }
+        }
 
         /// <summary>Called from StopProcessing (another thread): cancels everything in flight.</summary>
         public void Cancel()

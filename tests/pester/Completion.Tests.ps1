@@ -1,0 +1,95 @@
+#Requires -Modules Pester
+# Tab completion and Write-Progress, as an interactive user meets them.
+
+Describe 'Tab completion' {
+    BeforeAll {
+        Import-Module $env:IMAGEEDIT_TEST_MODULE -Force
+        function Complete([string] $Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText }
+    }
+
+    It 'completes -Model from the rules table on <Command>' -ForEach @(@{ Command = 'Edit-Image' }, @{ Command = 'Get-ImageEditStream' }) {
+        $models = Complete "$Command a.png -Prompt p -Model "
+        foreach ($model in 'gpt-image-1.5', 'gpt-image-1', 'gpt-image-1-mini', 'gpt-image-2', 'gpt-image-2-2026-04-21', 'chatgpt-image-latest', 'dall-e-2') {
+            $models | Should -Contain $model
+        }
+        Complete "$Command a.png -Prompt p -Model dall" | Should -Be @('dall-e-2')
+    }
+
+    It 'completes -Size with the sizes the chosen -Model accepts' {
+        Complete 'Edit-Image a.png -Prompt p -Model dall-e-2 -Size ' | Should -Be @('256x256', '512x512', '1024x1024')
+        $gpt2 = Complete 'Edit-Image a.png -Prompt p -Model gpt-image-2 -Size '
+        $gpt2 | Should -Contain '1536x864'
+        $gpt2 | Should -Contain 'auto'
+        $gpt2 | Should -Not -Contain '256x256'
+        Complete 'Edit-Image a.png -Prompt p -Size ' | Should -Be @('1024x1024', '1536x1024', '1024x1536', 'auto')
+        Complete 'Edit-Image a.png -Prompt p -Model gpt-image-2 -Size 15' | Should -Be @('1536x1024', '1536x864')
+    }
+
+    It 'completes the closed sets of -<Parameter>' -ForEach @(
+        @{ Parameter = 'Quality'; Values = @('standard', 'low', 'medium', 'high', 'auto') }
+        @{ Parameter = 'Background'; Values = @('transparent', 'opaque', 'auto') }
+        @{ Parameter = 'OutputFormat'; Values = @('png', 'jpeg', 'webp') }
+        @{ Parameter = 'InputFidelity'; Values = @('high', 'low') }
+        @{ Parameter = 'ResponseFormat'; Values = @('url', 'b64_json') }
+        @{ Parameter = 'ApiType'; Values = @('OpenAI', 'Azure') }
+    ) {
+        Complete "Edit-Image a.png -Prompt p -$Parameter " | Sort-Object | Should -Be ($Values | Sort-Object)
+    }
+}
+
+Describe 'Write-Progress' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'TestApiServer.psm1') -Force
+        $script:server = Enter-ImageEditTestSession
+        $samples = Join-Path $PSScriptRoot '../../samples' | Resolve-Path | Select-Object -ExpandProperty Path
+        $script:big = Join-Path $TestDrive 'big.png'
+        New-LargePng -Path $big -Bytes 9MB -HeaderFrom (Join-Path $samples 'lighthouse.png')
+        $script:files = Get-ChildItem $samples -File | ForEach-Object FullName
+
+        # Runs a command in its own runspace and returns the progress records it wrote.
+        function Get-ProgressOf([string] $Command, [string] $Preference = 'Continue') {
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript({
+                        param($Module, $Key, $Base, $Command, $Preference)
+                        Import-Module $Module
+                        $env:OPENAI_API_KEY = $Key
+                        $env:OPENAI_BASE_URL = $Base
+                        $ProgressPreference = $Preference
+                        & ([scriptblock]::Create($Command))
+                    }).AddArgument($env:IMAGEEDIT_TEST_MODULE).AddArgument($server.ApiKey).AddArgument($server.BaseUri).AddArgument($Command).AddArgument($Preference)
+                $output = $ps.Invoke()
+                if ($ps.Streams.Error.Count) { throw $ps.Streams.Error[0] }
+                [pscustomobject]@{ Output = $output; Progress = @($ps.Streams.Progress) }
+            }
+            finally { $ps.Dispose() }
+        }
+    }
+
+    AfterAll {
+        Exit-ImageEditTestSession $server
+    }
+
+    It 'shows files done of total for a batch and completes it' {
+        $run = Get-ProgressOf "'$($files -join "','")' | Edit-Image -Prompt x"
+        $run.Output | Should -HaveCount 3
+        $batch = $run.Progress | Where-Object Activity -EQ 'Editing images'
+        $batch.StatusDescription | Should -Contain '3 of 3 done, 0 in flight'
+        $batch[-1].RecordType | Should -Be 'Completed'
+    }
+
+    It 'shows the bytes sent of a large upload and completes it' {
+        $run = Get-ProgressOf "Edit-Image '$big' -Prompt x"
+        $run.Output | Should -HaveCount 1
+        $upload = @($run.Progress | Where-Object Activity -EQ 'Uploading big.png')
+        $upload.Count | Should -BeGreaterThan 1
+        $upload.StatusDescription | Should -Contain '9.0 MB of 9.0 MB sent'
+        $upload[-1].RecordType | Should -Be 'Completed'
+    }
+
+    It 'writes nothing under $ProgressPreference = SilentlyContinue' {
+        $run = Get-ProgressOf "'$($files -join "','")', '$big' | Edit-Image -Prompt x" -Preference SilentlyContinue
+        $run.Output | Should -HaveCount 4
+        $run.Progress | Should -BeNullOrEmpty
+    }
+}
