@@ -59,6 +59,10 @@ function Invoke-Build {
     $manifest = Get-Content -Raw (Join-Path $root 'ImageEdit.psd1')
     $manifest = $manifest -replace "ModuleVersion(\s*)=(\s*)'[^']*'", "ModuleVersion`$1=`$2'$(Get-ModuleVersion)'"
     Set-Content -Path (Join-Path $moduleOut 'ImageEdit.psd1') -Value $manifest -NoNewline
+    $pwsh = Get-PwshCommand
+    Invoke-Native 'Generating help' {
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $root 'tools/New-ModuleHelp.ps1') -ModulePath $moduleOut -HelpSource (Join-Path $root 'docs/help')
+    }
     Invoke-Native 'Building the local API server' { dotnet build (Join-Path $root 'tests/ImageEdit.TestServer/ImageEdit.TestServer.csproj') -c $Configuration -o $serverOut --nologo -v quiet }
 }
 
