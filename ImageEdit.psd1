@@ -19,7 +19,7 @@
             Tags         = @('OpenAI', 'Image', 'ImageEdit', 'gpt-image', 'DALL-E', 'AzureOpenAI', 'AI', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ProjectUri   = 'https://github.com/imageedit/ImageEdit'
-            ReleaseNotes = 'See README.md.'
+            ReleaseNotes = 'First release: Edit-Image and Get-ImageEditStream for the OpenAI image-edit API and Azure OpenAI, with pipeline binding, checks against every documented rule before sending, retries, Ctrl+C, atomic no-clobber saving, concurrent batches, help and tab completion.'
         }
     }
 }

@@ -6,6 +6,7 @@
     Build  publishes the module into out/ImageEdit (Import-Module ./out/ImageEdit works) and the local API server into out/testserver.
     Test   builds, runs the xunit tests and the Pester tests against out/ImageEdit in a child pwsh, and ends with "N passed, N failed".
     Demo   builds, starts the local API server and runs Get-ChildItem samples | Edit-Image, saving into out/demo.
+    Package builds and publishes the module to a local folder repository, leaving out/ImageEdit.<version>.nupkg.
     Bench  builds, measures ImageEdit against curl and the official OpenAI .NET SDK (docs/BENCHMARKS.md), then runs
            the BenchmarkDotNet micro-benchmarks of the multipart writer and the SSE and base64 path.
 .EXAMPLE
@@ -13,7 +14,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -64,6 +65,39 @@ function Invoke-Build {
         & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $root 'tools/New-ModuleHelp.ps1') -ModulePath $moduleOut -HelpSource (Join-Path $root 'docs/help')
     }
     Invoke-Native 'Building the local API server' { dotnet build (Join-Path $root 'tests/ImageEdit.TestServer/ImageEdit.TestServer.csproj') -c $Configuration -o $serverOut --nologo -v quiet }
+}
+
+# Runs a script in a child pwsh whose HOME is $HomePath, so that repository registrations and installs stay out of
+# the user's own configuration.
+function Invoke-IsolatedPwsh {
+    param([string] $HomePath, [string] $Script, [string[]] $Arguments = @())
+    $pwsh = Get-PwshCommand
+    $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Script) + $Arguments) { $info.ArgumentList.Add($argument) }
+    $info.Environment['HOME'] = $HomePath
+    $info.Environment.Remove('XDG_DATA_HOME') | Out-Null
+    $info.Environment.Remove('XDG_CONFIG_HOME') | Out-Null
+    $info.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($info)
+    $process.WaitForExit()
+    if ($process.ExitCode -ne 0) { throw "The isolated pwsh failed with exit code $($process.ExitCode)." }
+}
+
+function Invoke-Package {
+    $work = Join-Path $out 'package-work'
+    if (Test-Path $work) { Remove-Item $work -Recurse -Force }
+    $repository = New-Item -ItemType Directory (Join-Path $work 'repository')
+    $isolatedHome = New-Item -ItemType Directory (Join-Path $work 'home')
+    Invoke-IsolatedPwsh -HomePath $isolatedHome -Script @"
+`$ErrorActionPreference = 'Stop'
+Register-PSResourceRepository -Name ImageEditBuild -Uri '$repository' -Trusted
+Publish-PSResource -Path '$moduleOut' -Repository ImageEditBuild
+"@
+    $package = Join-Path $out "ImageEdit.$(Get-ModuleVersion).nupkg"
+    Get-ChildItem $out -Filter 'ImageEdit.*.nupkg' | Remove-Item
+    Copy-Item (Join-Path $repository "ImageEdit.$(Get-ModuleVersion).nupkg") $package
+    Write-Host "Package: $package" -ForegroundColor Cyan
+    $package
 }
 
 function Get-Pester {
@@ -133,8 +167,10 @@ switch ($Task) {
     'Build' { Invoke-Build }
     'Demo' { Invoke-Build; Invoke-Demo }
     'Bench' { Invoke-Build; Invoke-Bench }
+    'Package' { Invoke-Build; $null = Invoke-Package }
     'Test' {
         Invoke-Build
+        $env:IMAGEEDIT_TEST_PACKAGE = Invoke-Package
         $xunit = Invoke-XunitTests
         $pester = Invoke-PesterTests
         $passed = $xunit.Passed + $pester.Passed

@@ -1,0 +1,89 @@
+#Requires -Modules Pester
+# The package build.ps1 makes, installed as users install it: Install-Module and Install-PSResource from a repository.
+
+Describe 'Packaging' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'TestApiServer.psm1') -Force
+        $script:server = Enter-ImageEditTestSession
+        $script:package = $env:IMAGEEDIT_TEST_PACKAGE
+        $script:lighthouse = Join-Path $PSScriptRoot '../../samples/lighthouse.png' | Resolve-Path | Select-Object -ExpandProperty Path
+        $script:manifestPath = Join-Path $env:IMAGEEDIT_TEST_MODULE 'ImageEdit.psd1'
+
+        # Runs a script in a fresh pwsh whose HOME is a new folder, so installs land there and nowhere else; returns its output.
+        function Invoke-InFreshHome([string] $Name, [string] $Script) {
+            $homeFolder = New-Item -ItemType Directory (Join-Path $TestDrive $Name)
+            $info = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+            if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+            foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $Script) { $info.ArgumentList.Add($argument) }
+            $info.Environment['HOME'] = $homeFolder.FullName
+            $info.Environment.Remove('XDG_DATA_HOME') | Out-Null
+            $info.Environment['PSModulePath'] = ''
+            $info.Environment['OPENAI_API_KEY'] = $server.ApiKey
+            $info.Environment['OPENAI_BASE_URL'] = $server.BaseUri
+            $info.RedirectStandardOutput = $true
+            $info.RedirectStandardError = $true
+            $info.UseShellExecute = $false
+            $process = [System.Diagnostics.Process]::Start($info)
+            $stdout = $process.StandardOutput.ReadToEndAsync()
+            $stderr = $process.StandardError.ReadToEnd()
+            $process.WaitForExit()
+            [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Errors = $stderr; Home = $homeFolder.FullName }
+        }
+
+        $script:repository = New-Item -ItemType Directory (Join-Path $TestDrive 'repository')
+        Copy-Item $package $repository
+    }
+
+    AfterAll {
+        Exit-ImageEditTestSession $server
+    }
+
+    It 'is built as ImageEdit.<version>.nupkg with the manifest version' {
+        $version = (Import-PowerShellDataFile $manifestPath).ModuleVersion
+        Split-Path $package -Leaf | Should -Be "ImageEdit.$version.nupkg"
+        $version | Should -Not -Be '0.0.0'
+    }
+
+    It 'passes Test-ModuleManifest and carries what a gallery needs' {
+        $manifest = Test-ModuleManifest -Path $manifestPath
+        $manifest.Version | Should -Not -BeNullOrEmpty
+        $data = Import-PowerShellDataFile $manifestPath
+        $data.CompatiblePSEditions | Should -Contain 'Core'
+        $data.PowerShellVersion | Should -Not -BeNullOrEmpty
+        $data.CmdletsToExport | Should -Be @('Edit-Image', 'Get-ImageEditStream')
+        $data.FormatsToProcess | Should -Be @('ImageEdit.format.ps1xml')
+        $data.PrivateData.PSData.Tags | Should -Contain 'OpenAI'
+        $data.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
+        $data.PrivateData.PSData.ProjectUri | Should -Not -BeNullOrEmpty
+        $data.PrivateData.PSData.ReleaseNotes | Should -Not -BeNullOrEmpty
+    }
+
+    It 'takes its version from Directory.Build.props, the one place it lives' {
+        $props = [xml](Get-Content -Raw (Join-Path $PSScriptRoot '../../Directory.Build.props'))
+        (Import-PowerShellDataFile $manifestPath).ModuleVersion | Should -Be $props.Project.PropertyGroup.Version
+        (Get-Module ImageEdit -ListAvailable -All | Where-Object ModuleBase -EQ $env:IMAGEEDIT_TEST_MODULE | Select-Object -First 1) | Out-Null
+        [Reflection.AssemblyName]::GetAssemblyName((Join-Path $env:IMAGEEDIT_TEST_MODULE 'ImageEdit.dll')).Version.ToString(3) | Should -Be $props.Project.PropertyGroup.Version
+    }
+
+    It 'installs with <Installer>, imports by name and edits an image' -ForEach @(
+        @{ Installer = 'Install-Module'; Register = "Register-PSRepository -Name Local -SourceLocation '{0}' -InstallationPolicy Trusted"; Install = 'Install-Module ImageEdit -Repository Local -Scope CurrentUser' }
+        @{ Installer = 'Install-PSResource'; Register = "Register-PSResourceRepository -Name Local -Uri '{0}' -Trusted"; Install = 'Install-PSResource ImageEdit -Repository Local -Scope CurrentUser' }
+    ) {
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+$($Register -f $repository)
+$Install
+Import-Module ImageEdit
+`$module = Get-Module ImageEdit
+`$result = Edit-Image '$lighthouse' -Prompt 'installed'
+'{0}|{1}|{2}' -f `$module.ModuleBase, `$module.Version, `$result.Data.Count
+"@
+        $run = Invoke-InFreshHome ($Installer -replace '\W', '') $script
+        $run.Errors | Should -BeNullOrEmpty
+        $run.ExitCode | Should -Be 0
+        $base, $version, $count = ($run.Output.Trim() -split "`n")[-1] -split '\|'
+        $base | Should -BeLike "$($run.Home)*"
+        $version | Should -Be (Import-PowerShellDataFile $manifestPath).ModuleVersion
+        $count | Should -Be '1'
+    }
+}
