@@ -71,7 +71,7 @@ namespace ImageEdit.Models
         /// it was decoded straight into the file and this is read back from that file when asked for, so that large
         /// batches do not hold every image in memory.
         /// </summary>
-        public string? B64Json => _b64JsonFromSavedFile ? ReadSavedFileAsBase64() : _b64Json;
+        public string? B64Json => _b64JsonFromSavedFile ? SavedImage.ReadAsBase64(Path) : _b64Json;
 
         /// <summary>Where to download the image (dall-e-2 with -ResponseFormat url; valid for 60 minutes).</summary>
         public string? Url { get; }
@@ -79,9 +79,6 @@ namespace ImageEdit.Models
         public string? RevisedPrompt { get; }
         /// <summary>The saved file, when -OutputDirectory was given.</summary>
         public string? Path { get; }
-
-        private string? ReadSavedFileAsBase64() =>
-            Path != null && System.IO.File.Exists(Path) ? Convert.ToBase64String(System.IO.File.ReadAllBytes(Path)) : null;
 
         public override string ToString() => Path ?? Url ?? (_b64Json is null ? "(no image)" : $"(base64 image, {_b64Json.Length} characters)");
     }
@@ -120,5 +117,12 @@ namespace ImageEdit.Models
         public int ImageTokens { get; }
 
         public override string ToString() => $"{TextTokens} text, {ImageTokens} image";
+    }
+
+    /// <summary>An image that was decoded straight into its file: its base64 is read back from there when asked for.</summary>
+    internal static class SavedImage
+    {
+        public static string? ReadAsBase64(string? path) =>
+            path != null && System.IO.File.Exists(path) ? Convert.ToBase64String(System.IO.File.ReadAllBytes(path)) : null;
     }
 }

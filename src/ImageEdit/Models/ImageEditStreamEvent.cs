@@ -27,9 +27,7 @@ namespace ImageEdit.Models
         /// <summary>image_edit.partial_image or image_edit.completed.</summary>
         public string Type { get; }
         /// <summary>The image, base64-encoded; when it was saved, read back from the saved file when asked for.</summary>
-        public string? B64Json => _b64JsonFromSavedFile
-            ? (Path != null && System.IO.File.Exists(Path) ? Convert.ToBase64String(System.IO.File.ReadAllBytes(Path)) : null)
-            : _b64Json;
+        public string? B64Json => _b64JsonFromSavedFile ? SavedImage.ReadAsBase64(Path) : _b64Json;
         /// <summary>When the API created the event.</summary>
         public DateTimeOffset CreatedAt { get; }
         public string? Size { get; }
