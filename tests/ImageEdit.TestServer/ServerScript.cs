@@ -29,25 +29,44 @@ public sealed class ScriptStep
     [JsonPropertyName("imageBytes")] public int? ImageBytes { get; set; }
     /// <summary>Applies to this many requests in a row.</summary>
     [JsonPropertyName("repeat")] public int Repeat { get; set; } = 1;
+    /// <summary>When set, the step waits for a request whose (first) image has this file name, whatever order requests arrive in.</summary>
+    [JsonPropertyName("fileName")] public string? FileName { get; set; }
 }
 
-/// <summary>The queue of scripted answers, shared by concurrent requests.</summary>
+/// <summary>
+/// The scripted answers, shared by concurrent requests: steps with a file name go to the next request for that file;
+/// the others go to requests in the order they arrive.
+/// </summary>
 public sealed class ServerScript
 {
     private readonly ConcurrentQueue<ScriptStep> _steps = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<ScriptStep>> _byFile = new(StringComparer.Ordinal);
 
     public void Enqueue(IEnumerable<ScriptStep> steps)
     {
         foreach (var step in steps)
         {
+            var queue = step.FileName is null ? _steps : _byFile.GetOrAdd(step.FileName, _ => new ConcurrentQueue<ScriptStep>());
             for (int i = 0; i < Math.Max(1, step.Repeat); i++)
             {
-                _steps.Enqueue(step);
+                queue.Enqueue(step);
             }
         }
     }
 
-    public ScriptStep? Next() => _steps.TryDequeue(out var step) ? step : null;
+    public ScriptStep? Next(RecordedRequest request)
+    {
+        string? fileName = request.Files.FirstOrDefault(f => f.Name is "image" or "image[]")?.FileName;
+        if (fileName != null && _byFile.TryGetValue(fileName, out var keyed) && keyed.TryDequeue(out var forFile))
+        {
+            return forFile;
+        }
+        return _steps.TryDequeue(out var step) ? step : null;
+    }
 
-    public void Clear() => _steps.Clear();
+    public void Clear()
+    {
+        _steps.Clear();
+        _byFile.Clear();
+    }
 }

@@ -90,13 +90,12 @@ public sealed class TestApiServer : IAsyncDisposable
     private async Task AnswerEditAsync(HttpContext context, RecordedRequest recorded)
     {
         context.Response.Headers["x-request-id"] = RequestId(recorded);
-        var step = Script.Next();
+        string? parseError = await ReadMultipartAsync(context, recorded);
+        var step = Script.Next(recorded);
         if (step?.DelayMs > 0)
         {
             await Task.Delay(step.DelayMs, context.RequestAborted);
         }
-
-        string? parseError = await ReadMultipartAsync(context, recorded);
         if (context.Request.Path.StartsWithSegments("/openai") && string.IsNullOrEmpty(context.Request.Query["api-version"]))
         {
             // What Azure OpenAI answers a request without api-version.

@@ -54,7 +54,8 @@ Describe 'Concurrent batches' {
     }
 
     It 'starts no request before the wait a 429 asked for' {
-        Set-TestApiScript $server @(@{ status = 429; headers = @{ 'retry-after-ms' = '1500' } })
+        # The other request in flight answers after 300 ms, so that the 429 has reached the client before a slot frees.
+        Set-TestApiScript $server @(@{ status = 429; headers = @{ 'retry-after-ms' = '1500' } }, @{ delayMs = 300 })
         $results = Get-ChildItem $inputs | Select-Object -First 6 | Edit-Image -Prompt 'x' -ThrottleLimit 2
         $results | Should -HaveCount 6
         $requests = @(Get-TestApiRequest $server -EditsOnly)

@@ -63,9 +63,11 @@ namespace ImageEdit.Pipeline
                 finally
                 {
                     Interlocked.Increment(ref _finished);
-                    Post(_ => WriteBatchProgress());
                 }
             });
+            // Wake the pipeline thread once the task has completed (not just before), so that its wait ends and it sees
+            // the task done; this also updates the batch progress.
+            task.ContinueWith(_ => Post(__ => WriteBatchProgress()), TaskScheduler.Default);
             _running.Add(task);
             _started++;
             WriteBatchProgress();
@@ -92,6 +94,7 @@ namespace ImageEdit.Pipeline
             DrainUntil(() => _running.All(t => t.IsCompleted));
             if (_showingProgress)
             {
+                WriteBatchProgress();
                 _batchProgress.RecordType = ProgressRecordType.Completed;
                 _cmdlet.WriteProgress(_batchProgress);
                 _showingProgress = false;
@@ -166,10 +169,13 @@ namespace ImageEdit.Pipeline
                 }
                 if (done())
                 {
+                    // A task posts all it writes before it completes, but it may have done both since the queue was last
+                    // found empty: drain once more, or a result would be lost.
+                    Drain();
                     _running.RemoveAll(t => t.IsCompleted);
                     return;
                 }
-                // Every task posts once more when it ends, so this wait ends as soon as there is something to do.
+                // Every task posts once more after it has completed, so this wait ends as soon as there is something to do.
                 if (_queue.TryTake(out write, 250))
                 {
                     write(_cmdlet);
