@@ -46,9 +46,9 @@ namespace ImageEdit.Operations
                     {
                         path = image.File.Commit();
                     }
-                    else if (_writer != null)
+                    else if (_writer != null && image.Url != null)
                     {
-                        path = await SaveAsync(image, OutputNames.Edited(request.SourcePath, image.Index, answer.Images.Count), cancellation).ConfigureAwait(false);
+                        path = await DownloadAsync(image.Url, OutputNames.Edited(request.SourcePath, image.Index, answer.Images.Count), cancellation).ConfigureAwait(false);
                     }
                     if (path != null)
                     {
@@ -68,17 +68,14 @@ namespace ImageEdit.Operations
                 answer.Quality, answer.Size, WireMapping.ToUsage(answer.Usage), request.SourcePath, request.Model, requestId));
         }
 
-        private async Task<string> SaveAsync(ParsedImage image, string baseName, CancellationToken cancellation)
+        /// <summary>Saves a url result. (With a place to save, base64 results were already decoded into their files while the answer was read.)</summary>
+        private async Task<string> DownloadAsync(string url, string baseName, CancellationToken cancellation)
         {
-            if (image.B64Json != null)
-            {
-                return await _writer!.SaveBase64Async(image.B64Json, baseName, cancellation).ConfigureAwait(false);
-            }
             // A url result is fetched with a bare request: the API key is never sent to the storage host.
-            using var response = await ApiClient.SharedHttpClient.GetAsync(image.Url, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+            using var response = await ApiClient.SharedHttpClient.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                throw new HttpRequestException($"Downloading the image from {new Uri(image.Url!).GetLeftPart(UriPartial.Path)} failed: HTTP {(int)response.StatusCode} {response.StatusCode}.");
+                throw new HttpRequestException($"Downloading the image from {new Uri(url).GetLeftPart(UriPartial.Path)} failed: HTTP {(int)response.StatusCode} {response.StatusCode}.");
             }
             using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
             return await _writer!.SaveStreamAsync(body, baseName, cancellation).ConfigureAwait(false);

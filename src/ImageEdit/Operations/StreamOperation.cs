@@ -75,7 +75,7 @@ namespace ImageEdit.Operations
                     if (streamEvent.Type == PartialImageEvent)
                     {
                         int index = payload.PartialImageIndex ?? events - 1;
-                        string? path = await SaveAsync(image, OutputNames.Partial(request.SourcePath, index), sink, attempt.Token).ConfigureAwait(false);
+                        string? path = Commit(image, OutputNames.Partial(request.SourcePath, index), sink);
                         sink.WriteObject(new ImageEditPartialImageEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
                             payload.Background, payload.OutputFormat, index, request.SourcePath, requestId, path, image.File != null));
                         attempt.Commit();
@@ -90,7 +90,7 @@ namespace ImageEdit.Operations
                     }
                     else
                     {
-                        string? path = await SaveAsync(image, OutputNames.Edited(request.SourcePath, 0, 1), sink, attempt.Token).ConfigureAwait(false);
+                        string? path = Commit(image, OutputNames.Edited(request.SourcePath, 0, 1), sink);
                         sink.WriteObject(new ImageEditCompletedEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
                             payload.Background, payload.OutputFormat, WireMapping.ToUsage(payload.Usage), request.SourcePath, requestId, path, image.File != null));
                         attempt.Commit();
@@ -114,15 +114,16 @@ namespace ImageEdit.Operations
             throw new ApiException(response.StatusCode, message + ".", null, null, null, requestId, kind: ApiFailureKind.StreamIncomplete);
         }
 
-        private Task<string?> SaveAsync(ParsedImage image, string baseName, IOutputSink sink, CancellationToken cancellation)
+        /// <summary>Gives an image already decoded into its pending file its final name; null when not saving.</summary>
+        private static string? Commit(ParsedImage image, string baseName, IOutputSink sink)
         {
             if (image.File is null)
             {
-                return Task.FromResult<string?>(null);
+                return null;
             }
             string path = image.File.Commit(baseName);
             sink.Verbose($"Saved {path}");
-            return Task.FromResult<string?>(path);
+            return path;
         }
 
         /// <summary>

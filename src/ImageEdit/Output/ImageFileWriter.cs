@@ -41,27 +41,6 @@ namespace ImageEdit.Output
             }
         }
 
-        /// <summary>Decodes a base64 string into a new file in chunks, never holding the decoded image whole.</summary>
-        public Task<string> SaveBase64Async(string base64, string baseName, CancellationToken cancellation)
-        {
-            using var file = Begin(baseName);
-            var chars = new char[Base64Decoder.ChunkChars];
-            var bytes = new byte[Base64Decoder.ChunkChars];
-            for (int position = 0; position < base64.Length; position += chars.Length)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                int count = Math.Min(chars.Length, base64.Length - position);
-                base64.CopyTo(position, chars, 0, count);
-                int written = 0;
-                for (int i = 0; i < count; i++)
-                {
-                    bytes[written++] = (byte)chars[i];
-                }
-                file.WriteBase64(new ReadOnlySpan<byte>(bytes, 0, written), isFinal: position + count >= base64.Length);
-            }
-            return Task.FromResult(file.Commit());
-        }
-
         /// <summary>Copies a downloaded image into a new file.</summary>
         public async Task<string> SaveStreamAsync(Stream source, string baseName, CancellationToken cancellation)
         {
