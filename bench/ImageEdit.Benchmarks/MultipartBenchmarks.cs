@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using BenchmarkDotNet.Attributes;
 using ImageEdit.Http;
 using ImageEdit.Models;
@@ -28,7 +29,7 @@ public class MultipartBenchmarks
             File.WriteAllBytes(path, bytes);
             files.Add(path);
         }
-        _request = new ImageEditRequest(files, "benchmark", count: 2, size: "1024x1024");
+        _request = new ImageEditRequest(files, "benchmark", fields: new Dictionary<string, object?> { ["n"] = 2, ["size"] = "1024x1024" });
     }
 
     [GlobalCleanup]

@@ -19,4 +19,5 @@ internal sealed class CollectingSink : IOutputSink
     public void Verbose(string message) => VerboseLines.Enqueue(message);
     public void Warning(string message) => Warnings.Enqueue(message);
     public void Debug(string message) { }
+    public int BatchActivityId { get; } = ActivityIds.Next();
 }

@@ -29,7 +29,7 @@ public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFix
     {
         string folder = TestPaths.NewTempFolder();
         var sink = new CollectingSink();
-        var request = new ImageEditRequest(new[] { Lighthouse }, "watercolour", count: 2, model: "gpt-image-1", quality: "high");
+        var request = new ImageEditRequest(new[] { Lighthouse }, "watercolour", fields: new Dictionary<string, object?> { ["n"] = 2, ["model"] = "gpt-image-1", ["quality"] = "high" });
 
         await new EditOperation(Connection(), new ImageFileWriter(folder, force: false)).RunAsync(request, sink, CancellationToken.None);
 
@@ -79,7 +79,7 @@ public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFix
         string folder = TestPaths.NewTempFolder();
         var sink = new CollectingSink();
 
-        await new EditOperation(Connection(), new ImageFileWriter(folder, false)).RunAsync(new ImageEditRequest(new[] { Lighthouse }, "x", model: "dall-e-2", size: "256x256"), sink, CancellationToken.None);
+        await new EditOperation(Connection(), new ImageFileWriter(folder, false)).RunAsync(new ImageEditRequest(new[] { Lighthouse }, "x", fields: new Dictionary<string, object?> { ["model"] = "dall-e-2", ["size"] = "256x256" }), sink, CancellationToken.None);
 
         var image = ((ImageEditResult)Assert.Single(sink.Objects)).Data.Single();
         Assert.NotNull(image.Url);

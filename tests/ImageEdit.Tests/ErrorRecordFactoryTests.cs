@@ -53,6 +53,8 @@ public class ErrorRecordFactoryTests
         Assert.Equal(("OutputWriteFailed", ErrorCategory.WriteError), (write.FullyQualifiedErrorId, write.CategoryInfo.Category));
         Assert.Equal(("InvalidImage", ErrorCategory.InvalidData), (image.FullyQualifiedErrorId, image.CategoryInfo.Category));
         Assert.Contains("a.png is not a usable image: bad CRC", image.Exception.Message);
-        Assert.Equal(("MaskSizeMismatch", "mask.png", "resize it"), (check.FullyQualifiedErrorId, check.TargetObject as string, check.ErrorDetails.RecommendedAction));
+        // The input the batch was working on is the target; the message names the mask.
+        Assert.Equal(("MaskSizeMismatch", "a.png", "resize it"), (check.FullyQualifiedErrorId, check.TargetObject as string, check.ErrorDetails.RecommendedAction));
+        Assert.Equal("mask.png", ErrorRecordFactory.Create(new LocalCheckException("PathNotFound", ErrorCategory.ObjectNotFound, "mask.png", "missing"), null).TargetObject);
     }
 }

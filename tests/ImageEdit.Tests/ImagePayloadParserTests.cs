@@ -49,8 +49,8 @@ public class ImagePayloadParserTests
         Assert.Equal((100, 50, 50, 10, 40), (result.Usage!.TotalTokens, result.Usage.InputTokens, result.Usage.OutputTokens, result.Usage.InputTokensDetails!.TextTokens, result.Usage.InputTokensDetails.ImageTokens));
         Assert.Equal("a lighthouse", result.Images[0].RevisedPrompt);
         Assert.All(result.Images, i => Assert.Null(i.B64Json));
-        Assert.Equal(ImageA, File.ReadAllBytes(result.Images[0].File!.Commit()));
-        Assert.Equal(ImageB, File.ReadAllBytes(result.Images[1].File!.Commit()));
+        Assert.Equal(ImageA, File.ReadAllBytes(result.Images[0].File!.Commit().Path!));
+        Assert.Equal(ImageB, File.ReadAllBytes(result.Images[1].File!.Commit().Path!));
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public class ImagePayloadParserTests
         for (int i = 0; i < text.Length; i += piece)
         {
             int count = Math.Min(piece, text.Length - i);
-            decoder.Decode(text.AsSpan(i, count), isFinal: i + count == text.Length, output);
+            decoder.Decode(text.AsSpan(i, count), isFinal: i + count == text.Length, output.Write);
         }
         Assert.Equal(ImageB, output.ToArray());
     }

@@ -15,7 +15,7 @@ public class MultipartBodyTests
     [Fact]
     public async Task One_image_is_a_file_field_named_image_with_its_bytes_and_type()
     {
-        var request = new ImageEditRequest(new[] { Sample("lighthouse.png") }, "paint it", count: 2, outputCompression: 50, outputFormat: "webp");
+        var request = new ImageEditRequest(new[] { Sample("lighthouse.png") }, "paint it", fields: new Dictionary<string, object?> { ["n"] = 2, ["output_compression"] = 50, ["output_format"] = "webp" });
 
         var parts = await SerializeAndParseAsync(request);
 
@@ -64,7 +64,7 @@ public class MultipartBodyTests
         try
         {
             CultureInfo.CurrentCulture = new CultureInfo("ar-SA") { NumberFormat = { NativeDigits = ["٠", "١", "٢", "٣", "٤", "٥", "٦", "٧", "٨", "٩"], DigitSubstitution = DigitShapes.NativeNational, NegativeSign = "−" } };
-            var parts = await SerializeAndParseAsync(new ImageEditRequest(new[] { Sample("lighthouse.png") }, "x", count: 10, outputCompression: 0, partialImages: 3, stream: true));
+            var parts = await SerializeAndParseAsync(new ImageEditRequest(new[] { Sample("lighthouse.png") }, "x", stream: true, fields: new Dictionary<string, object?> { ["n"] = 10, ["output_compression"] = 0, ["partial_images"] = 3 }));
             Assert.Equal(("10", "0", "3", "true"), (Text(parts, "n"), Text(parts, "output_compression"), Text(parts, "partial_images"), Text(parts, "stream")));
         }
         finally
@@ -76,7 +76,7 @@ public class MultipartBodyTests
     [Fact]
     public async Task The_declared_length_is_the_length_written()
     {
-        var body = MultipartBodyBuilder.Build(new ImageEditRequest(new[] { Sample("lighthouse.png"), Sample("harbour.jpg") }, "ünïcödé prompt ✓", user: "u-1"), CancellationToken.None);
+        var body = MultipartBodyBuilder.Build(new ImageEditRequest(new[] { Sample("lighthouse.png"), Sample("harbour.jpg") }, "ünïcödé prompt ✓", fields: new Dictionary<string, object?> { ["user"] = "u-1" }), CancellationToken.None);
         var stream = new MemoryStream();
         await body.CopyToAsync(stream);
         Assert.Equal(stream.Length, body.Headers.ContentLength);

@@ -22,23 +22,24 @@ public class RulesTests
     [InlineData("2176x2176", false)]
     public void Gpt_image_2_takes_sizes_divisible_by_16_within_3_to_1_and_3840x2160(string size, bool accepted)
     {
-        var result = new RequestValidator(new ImageProbeCache()).Validate(new ImageEditRequest(new[] { Lighthouse }, "x", model: "gpt-image-2", size: size));
+        var result = new RequestValidator(new ImageProbeCache()).Validate(new ImageEditRequest(new[] { Lighthouse }, "x", fields: new Dictionary<string, object?> { ["model"] = "gpt-image-2", ["size"] = size }));
         Assert.Equal(accepted, result.Error is null);
     }
 
     [Fact]
-    public void Every_model_the_contract_names_is_in_the_table_and_the_default_is_gpt_image_1_5()
+    public void Every_model_the_contract_names_is_in_the_table_and_no_model_means_the_shared_gpt_rules()
     {
         var names = ModelCatalog.All.Select(m => m.Name).ToHashSet();
         Assert.Superset(names, new HashSet<string> { "dall-e-2", "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "chatgpt-image-latest" });
-        Assert.Same(ModelCatalog.Find("gpt-image-1.5"), ModelCatalog.Find(null));
+        Assert.Same(ModelCatalog.CurrentGptCommon, ModelCatalog.RulesFor(null));
+        Assert.Same(ModelCatalog.Find("dall-e-2"), ModelCatalog.Find("DALL-E-2"));
         Assert.Null(ModelCatalog.Find("gpt-image-9"));
     }
 
     [Fact]
     public void An_unknown_model_gets_only_the_general_checks_and_a_note()
     {
-        var result = new RequestValidator(new ImageProbeCache()).Validate(new ImageEditRequest(new[] { Lighthouse }, "x", model: "gpt-image-9", inputFidelity: "high", size: "777x333"));
+        var result = new RequestValidator(new ImageProbeCache()).Validate(new ImageEditRequest(new[] { Lighthouse }, "x", fields: new Dictionary<string, object?> { ["model"] = "gpt-image-9", ["input_fidelity"] = "high", ["size"] = "777x333" }));
         Assert.Null(result.Error);
         Assert.Single(result.Notes);
     }
@@ -46,7 +47,7 @@ public class RulesTests
     [Fact]
     public void The_first_broken_rule_is_reported_with_its_id()
     {
-        var result = new RequestValidator(new ImageProbeCache()).Validate(new ImageEditRequest(new[] { Lighthouse }, "x", model: "dall-e-2", background: "opaque"));
+        var result = new RequestValidator(new ImageProbeCache()).Validate(new ImageEditRequest(new[] { Lighthouse }, "x", fields: new Dictionary<string, object?> { ["model"] = "dall-e-2", ["background"] = "opaque" }));
         Assert.Equal("ParameterNotSupportedByModel", result.Error!.ErrorId);
     }
 }

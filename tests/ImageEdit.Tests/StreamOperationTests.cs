@@ -17,7 +17,7 @@ public class StreamOperationTests(ServerFixture fixture) : IClassFixture<ServerF
         return new ApiConnection(fixture.Server.BaseUri, key, timeout: timeout ?? TimeSpan.FromSeconds(20), maximumRetryCount: retries);
     }
 
-    private static ImageEditRequest Streamed(int partials) => new(new[] { Lighthouse }, "x", stream: true, partialImages: partials);
+    private static ImageEditRequest Streamed(int partials) => new(new[] { Lighthouse }, "x", stream: true, fields: new Dictionary<string, object?> { ["partial_images"] = partials });
 
     [Fact]
     public async Task Events_split_over_data_lines_are_joined_and_parsed()

@@ -25,8 +25,14 @@ Describe 'Tab completion' {
         Complete 'Edit-Image a.png -Prompt p -Model gpt-image-2 -Size 15' | Should -Be @('1536x1024', '1536x864')
     }
 
+    It 'completes -Quality with the values of the chosen -Model, and every known value for a model the table does not know' {
+        Complete 'Edit-Image a.png -Prompt p -Model dall-e-2 -Quality ' | Should -Be @('standard')
+        Complete 'Edit-Image a.png -Prompt p -Model gpt-image-2 -Quality ' | Should -Be @('low', 'medium', 'high', 'auto')
+        Complete 'Edit-Image a.png -Prompt p -Model gpt-image-9 -Quality ' | Should -Be @('low', 'medium', 'high', 'auto', 'standard')
+    }
+
     It 'completes the closed sets of -<Parameter>' -ForEach @(
-        @{ Parameter = 'Quality'; Values = @('standard', 'low', 'medium', 'high', 'auto') }
+        @{ Parameter = 'Quality'; Values = @('low', 'medium', 'high', 'auto') }
         @{ Parameter = 'Background'; Values = @('transparent', 'opaque', 'auto') }
         @{ Parameter = 'OutputFormat'; Values = @('png', 'jpeg', 'webp') }
         @{ Parameter = 'InputFidelity'; Values = @('high', 'low') }

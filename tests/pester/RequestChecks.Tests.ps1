@@ -67,11 +67,11 @@ BeforeDiscovery {
         @{ Name = 'gpt-image-2 above 3840x2160'; Id = 'SizeNotSupportedByModel'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -Model gpt-image-2-2026-04-21 -Size 4096x2304 } }
         @{ Name = 'size that is not WIDTHxHEIGHT'; Id = 'InvalidSize'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -Size big } }
         @{ Name = 'size with a star'; Id = 'InvalidSize'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -Model gpt-image-2 -Size '1024*1024' } }
-        @{ Name = 'unknown quality'; Id = 'ParameterArgumentValidationError'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -Quality ultra } }
-        @{ Name = 'unknown background'; Id = 'ParameterArgumentValidationError'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -Background none } }
-        @{ Name = 'unknown output format'; Id = 'ParameterArgumentValidationError'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -OutputFormat gif } }
-        @{ Name = 'unknown input fidelity'; Id = 'ParameterArgumentValidationError'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -InputFidelity medium } }
-        @{ Name = 'unknown response format'; Id = 'ParameterArgumentValidationError'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -Model dall-e-2 -ResponseFormat json } }
+        @{ Name = 'unknown quality'; Id = 'ValueNotSupportedByModel'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -Quality ultra } }
+        @{ Name = 'unknown background'; Id = 'ValueNotSupportedByModel'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -Background none } }
+        @{ Name = 'unknown output format'; Id = 'ValueNotSupportedByModel'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -OutputFormat gif } }
+        @{ Name = 'unknown input fidelity'; Id = 'ValueNotSupportedByModel'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -InputFidelity medium } }
+        @{ Name = 'unknown response format'; Id = 'ValueNotSupportedByModel'; Run = { param($f) Edit-Image $f.Png -Prompt 'x' -Model dall-e-2 -ResponseFormat json } }
     )
 }
 
@@ -141,11 +141,11 @@ Describe 'Checks before sending' {
     }
 
     Context 'the errors say what is wrong and how to fix it' {
-        It 'names both sizes for a mask of the wrong size, with a fitting category and the mask as target' {
+        It 'names both sizes for a mask of the wrong size, with a fitting category and the input as target' {
             Edit-Image $f.Png -Prompt 'x' -Mask $f.Small -ErrorVariable failures -ErrorAction SilentlyContinue
             $failures[0].Exception.Message | Should -Be 'basn6a08.png is 32x32 but lighthouse.png is 256x256; a mask must have the same width and height as the first image.'
             $failures[0].CategoryInfo.Category | Should -Be 'InvalidData'
-            $failures[0].TargetObject | Should -Be $f.Small
+            $failures[0].TargetObject | Should -Be $f.Png
             $failures[0].ErrorDetails.RecommendedAction | Should -Be 'Resize the mask to 256x256.'
         }
 
@@ -153,7 +153,7 @@ Describe 'Checks before sending' {
             Edit-Image $f.Png -Prompt 'x' -Model gpt-image-2 -Size 1000x1000 -ErrorVariable failures -ErrorAction SilentlyContinue
             $failures[0].Exception.Message | Should -BeLike 'gpt-image-2 does not make 1000x1000 images: both sides must be divisible by 16. It takes 1024x1024, 1536x1024, 1024x1536, auto, or WIDTHxHEIGHT*'
             $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-            $failures[0].TargetObject | Should -Be '1000x1000'
+            $failures[0].TargetObject | Should -Be $f.Png
         }
 
         It 'reports a bad file in a batch and edits the others' {

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using ImageEdit.Requests;
 using ImageEdit.Rules;
 
 namespace ImageEdit.Commands
@@ -13,8 +14,10 @@ namespace ImageEdit.Commands
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters) =>
-            Completions.Matching(ModelCatalog.All.Select(m => m.Name), wordToComplete,
-                name => name == ModelCatalog.DefaultModel ? name + " (the API's default)" : name);
+            Completions.Matching(ModelCatalog.All.Select(m => m.Name), wordToComplete, name => ModelTooltip(ModelCatalog.Find(name)!));
+
+        private static string ModelTooltip(ModelRules model) =>
+            model.ShutdownDate is DateTime shutdown ? $"{model.Name} (OpenAI shuts it down on {shutdown:yyyy-MM-dd}; use {model.Replacement})" : model.Name;
     }
 
     /// <summary>Tab completion for -Size: the sizes the chosen -Model accepts (the default model's when none is given).</summary>
@@ -26,12 +29,31 @@ namespace ImageEdit.Commands
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            string? model = fakeBoundParameters?["Model"] as string;
-            var rules = ModelCatalog.Find(model);
+            var rules = ModelCatalog.RulesFor(fakeBoundParameters?["Model"] as string);
             var sizes = rules is null
                 ? ModelCatalog.All.SelectMany(m => m.Sizes).Distinct()
                 : rules.Sizes.Concat(rules.FlexibleSizes is null ? Enumerable.Empty<string>() : FlexibleExamples);
             return Completions.Matching(sizes, wordToComplete, size => size);
+        }
+    }
+
+    /// <summary>
+    /// Tab completion for a choice field (-Quality, -Background...): the values the chosen -Model takes, or every value the
+    /// field knows when no model or an unknown one is given. Values a new model takes are sent as given.
+    /// </summary>
+    public sealed class FieldValueCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var field = RequestFields.ForParameter(parameterName);
+            if (field is null)
+            {
+                return Enumerable.Empty<CompletionResult>();
+            }
+            var rules = ModelCatalog.RulesFor(fakeBoundParameters?["Model"] as string);
+            var values = rules is null ? field.Values : rules.ValuesFor(field.WireName) ?? field.Values;
+            return Completions.Matching(values, wordToComplete, value => value);
         }
     }
 

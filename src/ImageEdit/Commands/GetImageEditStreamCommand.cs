@@ -6,6 +6,7 @@ using ImageEdit.Models;
 using ImageEdit.Operations;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
+using ImageEdit.Requests;
 
 namespace ImageEdit.Commands
 {
@@ -18,12 +19,10 @@ namespace ImageEdit.Commands
     {
         /// <summary>How many partial images to stream before the final one, 0 to 3 (the field partial_images).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [EmptyStringAsNull]
+        [RequestField("partial_images", FieldKind.Integer, Minimum = 0, Maximum = 3, GptImageOnly = true, StreamingOnly = true)]
         public int? PartialImages { get; set; }
 
         internal override bool Streams => true;
-
-        internal override int? PartialImageCount => PartialImages;
 
         internal override Task RunAsync(ApiConnection connection, ImageEditRequest request, ImageFileWriter? writer, IOutputSink sink, CancellationToken cancellation) =>
             new StreamOperation(connection, writer).RunAsync(request, sink, cancellation);

@@ -11,6 +11,7 @@ using ImageEdit.Models;
 using ImageEdit.Output;
 using ImageEdit.Images;
 using ImageEdit.Pipeline;
+using ImageEdit.Requests;
 using ImageEdit.Rules;
 
 namespace ImageEdit.Commands
@@ -27,27 +28,14 @@ namespace ImageEdit.Commands
         private ApiConnection? _connection;
         private RequestValidator? _validator;
         private HashSet<string> _commandLineParameters = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, LocalCheckException?> _inspectedFolders = new Dictionary<string, LocalCheckException?>(StringComparer.Ordinal);
+        private readonly Dictionary<string, LocalCheckException?> _preparedFolders = new Dictionary<string, LocalCheckException?>(StringComparer.Ordinal);
 
         /// <summary>
-        /// The request fields that may bind by property name. A piped FileInfo has Size and User properties of its own
-        /// (on Unix, its length and owner), which must not become -Size and -User.
+        /// Parameters besides the request fields that bind by property name. A piped FileInfo has Size and User properties
+        /// of its own (on Unix, its length and owner), which must not become -Size and -User: of a piped file only the path is taken.
         /// </summary>
-        private static readonly Dictionary<string, Action<ImageEditCommandBase>> PipelineFields = new Dictionary<string, Action<ImageEditCommandBase>>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["ReferencePath"] = c => c.ReferencePath = null,
-            ["Mask"] = c => c.Mask = null,
-            ["Model"] = c => c.Model = null,
-            ["Count"] = c => c.Count = null,
-            ["Size"] = c => c.Size = null,
-            ["Quality"] = c => c.Quality = null,
-            ["Background"] = c => c.Background = null,
-            ["InputFidelity"] = c => c.InputFidelity = null,
-            ["OutputFormat"] = c => c.OutputFormat = null,
-            ["OutputCompression"] = c => c.OutputCompression = null,
-            ["ResponseFormat"] = c => c.ResponseFormat = null,
-            ["User"] = c => c.User = null,
-            ["OutputDirectory"] = c => c.OutputDirectory = null,
-        };
+        private static readonly string[] PipelineFileParameters = { nameof(ReferencePath), nameof(Mask), nameof(OutputDirectory) };
 
         /// <summary>The image(s) to edit, one request each. Wildcards are expanded; a piped string binds here.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -67,73 +55,75 @@ namespace ImageEdit.Commands
         [AllowEmptyString]
         public string Prompt { get; set; } = string.Empty;
 
-        /// <summary>Extra images sent after the edited one in every request, for the model to draw on. Wildcards are expanded.</summary>
+        /// <summary>Extra images sent after the edited one in every request, for the model to draw on. Wildcards are expanded; a FileInfo binds by its exact path.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [EmptyStringAsNull]
+        [PipedItemPath]
         public string[]? ReferencePath { get; set; }
 
         /// <summary>A PNG whose fully transparent pixels mark where the first image is edited; same width and height as that image.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [EmptyStringAsNull]
+        [PipedItemPath]
         public string? Mask { get; set; }
 
-        /// <summary>The model: gpt-image-1.5 (the API's default), gpt-image-2, gpt-image-1, gpt-image-1-mini, chatgpt-image-latest or dall-e-2.</summary>
+        /// <summary>The model, e.g. gpt-image-2. Left out, none is sent and the API uses its default. A name the rules table does not know is sent as given.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [EmptyStringAsNull]
+        [RequestField("model", FieldKind.Text)]
         [ArgumentCompleter(typeof(ModelCompleter))]
         public string? Model { get; set; }
 
         /// <summary>How many images to generate, 1 to 10 (the field n).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("N")]
-        [EmptyStringAsNull]
+        [RequestField("n", FieldKind.Integer, Minimum = 1, Maximum = 10)]
         public int? Count { get; set; }
 
         /// <summary>The size of the result: 1024x1024, 1536x1024, 1024x1536 or auto; 256x256 and 512x512 for dall-e-2; WIDTHxHEIGHT for gpt-image-2.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [EmptyStringAsNull]
+        [RequestField("size", FieldKind.Text, Values = "1024x1024|1536x1024|1024x1536|auto|256x256|512x512", JsonValues = "auto|1024x1024|1536x1024|1024x1536")]
         [ArgumentCompleter(typeof(SizeCompleter))]
         public string? Size { get; set; }
 
         /// <summary>Rendering quality: low, medium, high or auto (standard for dall-e-2).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [EmptyStringAsNull]
-        [ValidateSet("standard", "low", "medium", "high", "auto")]
+        [RequestField("quality", FieldKind.Choice, Values = "low|medium|high|auto|standard")]
+        [ArgumentCompleter(typeof(FieldValueCompleter))]
         public string? Quality { get; set; }
 
         /// <summary>The background of the result: transparent (needs png or webp output), opaque or auto.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [EmptyStringAsNull]
-        [ValidateSet("transparent", "opaque", "auto")]
+        [RequestField("background", FieldKind.Choice, Values = "transparent|opaque|auto", GptImageOnly = true)]
+        [ArgumentCompleter(typeof(FieldValueCompleter))]
         public string? Background { get; set; }
 
         /// <summary>How closely to keep the style and features (faces especially) of the input: high or low.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [EmptyStringAsNull]
-        [ValidateSet("high", "low")]
+        [RequestField("input_fidelity", FieldKind.Choice, Values = "high|low", GptImageOnly = true)]
+        [ArgumentCompleter(typeof(FieldValueCompleter))]
         public string? InputFidelity { get; set; }
 
         /// <summary>The encoding of the result: png, jpeg or webp (GPT image models).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [EmptyStringAsNull]
-        [ValidateSet("png", "jpeg", "webp")]
+        [RequestField("output_format", FieldKind.Choice, Values = "png|jpeg|webp", GptImageOnly = true)]
+        [ArgumentCompleter(typeof(FieldValueCompleter))]
         public string? OutputFormat { get; set; }
 
         /// <summary>Compression of jpeg or webp results, 0 to 100 percent.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [EmptyStringAsNull]
+        [RequestField("output_compression", FieldKind.Integer, Minimum = 0, Maximum = 100, GptImageOnly = true)]
         public int? OutputCompression { get; set; }
 
         /// <summary>url or b64_json; dall-e-2 only (GPT image models always answer base64).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [EmptyStringAsNull]
-        [ValidateSet("url", "b64_json")]
+        [RequestField("response_format", FieldKind.Choice, Values = "url|b64_json", Bodies = BodyForms.Multipart)]
+        [ArgumentCompleter(typeof(FieldValueCompleter))]
         public string? ResponseFormat { get; set; }
 
         /// <summary>An identifier of your end user, which helps OpenAI detect abuse.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [EmptyStringAsNull]
+        [RequestField("user", FieldKind.Text)]
         public string? User { get; set; }
 
         /// <summary>A folder to save every returned image in (created if missing); existing files are never overwritten unless -Force.</summary>
@@ -202,9 +192,6 @@ namespace ImageEdit.Commands
         /// <summary>What one request does once it is built and approved.</summary>
         internal abstract Task RunAsync(ApiConnection connection, ImageEditRequest request, ImageFileWriter? writer, IOutputSink sink, CancellationToken cancellation);
 
-        /// <summary>Fields only the streaming cmdlet has; the base leaves them unset.</summary>
-        internal virtual int? PartialImageCount => null;
-
         protected override void BeginProcessing()
         {
             // Pipeline input is bound after BeginProcessing, so these are exactly the parameters typed on the command line.
@@ -218,8 +205,9 @@ namespace ImageEdit.Commands
         {
             IgnoreFieldsOfProviderItems();
             var resolver = new InputPathResolver(this);
-            IReadOnlyList<string> references;
-            string? mask;
+            IReadOnlyList<string> references = Array.Empty<string>();
+            string? mask = null;
+            LocalCheckException? companionError = null;
             try
             {
                 references = resolver.ResolveMany(ReferencePath, "ReferencePath");
@@ -227,8 +215,7 @@ namespace ImageEdit.Commands
             }
             catch (LocalCheckException ex)
             {
-                WriteError(ErrorRecordFactory.Create(ex, ex.Target));
-                return;
+                companionError = ex;
             }
 
             bool literal = ParameterSetName == LiteralPathSet;
@@ -239,6 +226,12 @@ namespace ImageEdit.Commands
                     if (resolved.Error != null)
                     {
                         WriteError(resolved.Error);
+                        continue;
+                    }
+                    if (companionError != null)
+                    {
+                        // A missing reference image or mask fails each input it was meant for, named by that input.
+                        WriteError(ErrorRecordFactory.Create(companionError, resolved.Path));
                         continue;
                     }
                     var request = BuildRequest(resolved.Path!, references, mask);
@@ -268,11 +261,13 @@ namespace ImageEdit.Commands
             {
                 return;
             }
-            foreach (var field in PipelineFields)
+            var bindable = RequestFields.Declared(GetType()).Select(f => f.Property)
+                .Concat(PipelineFileParameters.Select(name => GetType().GetProperty(name)!));
+            foreach (var property in bindable)
             {
-                if (!_commandLineParameters.Contains(field.Key))
+                if (!_commandLineParameters.Contains(property.Name))
                 {
-                    field.Value(this);
+                    property.SetValue(this, null);
                 }
             }
         }
@@ -296,9 +291,10 @@ namespace ImageEdit.Commands
             {
                 WriteWarning(warning);
             }
-            if (result.Error != null)
+            var error = result.Error ?? OutputFolderProblem(prepare: false);
+            if (error != null)
             {
-                WriteError(ErrorRecordFactory.Create(result.Error, request.SourcePath));
+                WriteError(ErrorRecordFactory.Create(error, request.SourcePath));
                 return false;
             }
             return true;
@@ -321,22 +317,60 @@ namespace ImageEdit.Commands
                         "No API key was given: pass -ApiKey or set $env:OPENAI_API_KEY.",
                         "$env:OPENAI_API_KEY = '<your key>' (or -ApiKey (Read-Host -AsSecureString))"), null));
             }
-            var writer = OutputDirectory is null
-                ? null
-                : new ImageFileWriter(SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputDirectory), Force.IsPresent);
+            // The folder is created and proven writable before the request is paid for.
+            if (OutputFolderProblem(prepare: true) is { } folderError)
+            {
+                WriteError(ErrorRecordFactory.Create(folderError, request.SourcePath));
+                return;
+            }
+            var writer = OutputDirectory is null ? null : new ImageFileWriter(OutputFolderPath()!, Force.IsPresent);
             var connection = _connection;
             _scheduler!.Start(token => RunAsync(connection, request, writer, _scheduler, token), request.SourcePath);
+        }
+
+        private string? OutputFolderPath() => OutputDirectory is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputDirectory);
+
+        /// <summary>Why -OutputDirectory cannot take the results (checked once per folder and command), or null when it can.</summary>
+        private LocalCheckException? OutputFolderProblem(bool prepare)
+        {
+            string? folder;
+            try
+            {
+                folder = OutputFolderPath();
+            }
+            catch (Exception ex) when (ex is ItemNotFoundException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException)
+            {
+                return OutputFolder.Unusable(OutputDirectory!, ex.Message);
+            }
+            if (folder is null)
+            {
+                return null;
+            }
+            var checks = prepare ? _preparedFolders : _inspectedFolders;
+            if (!checks.TryGetValue(folder, out var problem))
+            {
+                problem = prepare ? OutputFolder.Prepare(folder) : OutputFolder.Inspect(folder);
+                checks[folder] = problem;
+            }
+            return problem;
         }
 
         private ImageEditRequest BuildRequest(string image, IReadOnlyList<string> references, string? mask)
         {
             var images = new List<string>(1 + references.Count) { image };
             images.AddRange(references);
-            return new ImageEditRequest(images, Prompt, mask, Model, Count, Size, Lower(Quality), Lower(Background), Lower(InputFidelity),
-                Lower(OutputFormat), OutputCompression, Lower(ResponseFormat), User, Streams, PartialImageCount);
+            var fields = new List<KeyValuePair<string, object?>>();
+            foreach (var (field, property) in RequestFields.Declared(GetType()))
+            {
+                object? value = property.GetValue(this);
+                if (value is string model && field.WireName == "model")
+                {
+                    value = ModelCatalog.Canonical(model);
+                }
+                fields.Add(new KeyValuePair<string, object?>(field.WireName, value is null ? null : field.Canonical(value)));
+            }
+            return new ImageEditRequest(images, Prompt, mask, fields, Streams);
         }
-
-        private static string? Lower(string? value) => value?.ToLowerInvariant();
 
         private static string Abbreviate(string text) => text.Length <= 60 ? text : text.Substring(0, 57) + "...";
 

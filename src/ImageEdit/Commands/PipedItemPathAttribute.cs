@@ -21,6 +21,10 @@ namespace ImageEdit.Commands
             {
                 return QualifiedEscapedPath(item);
             }
+            if (inputData is PSObject row && !(value is string) && LiteralPathOfRow(row) is { } literal)
+            {
+                return literal;
+            }
             if (value is IList list && !(value is string))
             {
                 var paths = new List<object?>(list.Count);
@@ -41,6 +45,29 @@ namespace ImageEdit.Commands
                 return changed ? paths.ToArray() : inputData;
             }
             return inputData;
+        }
+
+        /// <summary>
+        /// A row (Import-Csv, ConvertFrom-Json, Select-Object) with a LiteralPath or PSPath column and no Path column: its path
+        /// is taken literally, its wildcard characters escaped, so that names with [brackets] are found. (PowerShell's binder
+        /// would otherwise turn the whole row into a string for -Path.) The row's other columns still bind as fields.
+        /// </summary>
+        private static string? LiteralPathOfRow(PSObject row)
+        {
+            if (row.Properties["Path"] != null)
+            {
+                return null;
+            }
+            string? literal = (row.Properties["LiteralPath"] ?? row.Properties["PSPath"] ?? row.Properties["LP"])?.Value?.ToString();
+            if (string.IsNullOrWhiteSpace(literal))
+            {
+                return null;
+            }
+            if (literal!.StartsWith(FileSystemQualifier, System.StringComparison.OrdinalIgnoreCase))
+            {
+                literal = literal.Substring(FileSystemQualifier.Length);
+            }
+            return WildcardPattern.Escape(literal);
         }
 
         internal static bool IsPipedItemPath(string path) => path.StartsWith(FileSystemQualifier, System.StringComparison.OrdinalIgnoreCase);

@@ -27,14 +27,18 @@ namespace ImageEdit.Http
         private readonly RateLimitGate _gate;
 
         private readonly Action<ProgressRecord>? _progress;
+        private readonly int _parentActivityId;
 
         /// <param name="connection">Where and how to send.</param>
         /// <param name="log">Where Verbose and Debug lines go.</param>
         /// <param name="progress">Where upload progress goes; null shows none.</param>
         /// <param name="http">The client to send with; the shared pooled one by default.</param>
         /// <param name="retryPolicy">When to retry; the SDKs' rules by default.</param>
-        public ApiClient(ApiConnection connection, ILog log, Action<ProgressRecord>? progress = null, HttpClient? http = null, RetryPolicy? retryPolicy = null)
+        /// <param name="parentActivityId">The progress bar an upload's bar sits under.</param>
+        public ApiClient(ApiConnection connection, ILog log, Action<ProgressRecord>? progress = null, HttpClient? http = null, RetryPolicy? retryPolicy = null,
+            int parentActivityId = -1)
         {
+            _parentActivityId = parentActivityId;
             _connection = connection;
             _log = log;
             _progress = progress;
@@ -67,7 +71,7 @@ namespace ImageEdit.Http
                     var stopwatch = Stopwatch.StartNew();
                     _log.Verbose($"POST {_connection.EditsUri(request.Model)} for {Path.GetFileName(request.SourcePath)}" +
                                  (attempt > 0 ? $" (retry {attempt} of {_connection.MaximumRetryCount})" : ""));
-                    var upload = UploadProgress.For(request, _progress);
+                    var upload = UploadProgress.For(request, _progress, _parentActivityId);
                     try
                     {
                         response = await SendFollowingRedirectsAsync(request, tryContext.Token, upload is null ? null : upload.Report).ConfigureAwait(false);
@@ -188,6 +192,10 @@ namespace ImageEdit.Http
         private Exception GiveUp(Exception ex, TryContext context, HttpResponseMessage? response, int tries)
         {
             string after = tries > 1 ? $" Gave up after {tries} tries." : "";
+            if (ex is TransientAnswerException { FinalError: { } final })
+            {
+                return final;
+            }
             if (context.TimedOut)
             {
                 return new TimeoutException($"The API sent nothing for {_connection.Timeout.TotalSeconds:0} s (-TimeoutSec); the request was abandoned.{after}", ex);
@@ -243,8 +251,12 @@ namespace ImageEdit.Http
     /// <summary>A 2xx answer that could not be used (cut short mid-body, say) and may be asked for again.</summary>
     internal sealed class TransientAnswerException : Exception
     {
-        public TransientAnswerException(string message, Exception? inner = null) : base(message, inner)
+        public TransientAnswerException(string message, Exception? inner = null, Exception? finalError = null) : base(message, inner)
         {
+            FinalError = finalError;
         }
+
+        /// <summary>The error to report when no try does better, instead of a connection failure.</summary>
+        public Exception? FinalError { get; }
     }
 }

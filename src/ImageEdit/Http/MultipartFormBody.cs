@@ -39,10 +39,10 @@ namespace ImageEdit.Http
             _parts.Add(new Part(Utf8.GetBytes(head), Utf8.GetBytes(value), null, 0));
         }
 
-        /// <summary>Adds a file part; its length is taken now and must not change before it is sent.</summary>
+        /// <summary>Adds a file part (a symbolic link sends its target's bytes); its length is taken now and must not change before it is sent.</summary>
         public void AddFile(string name, string path, string contentType)
         {
-            long length = new FileInfo(path).Length;
+            long length = ImageEdit.Images.FileTarget.Length(path);
             string head = $"--{_boundary}\r\nContent-Disposition: form-data; name=\"{Escape(name)}\"; filename=\"{Escape(Path.GetFileName(path))}\"\r\n" +
                           $"Content-Type: {contentType}\r\n\r\n";
             _parts.Add(new Part(Utf8.GetBytes(head), null, path, length));

@@ -5,6 +5,8 @@ using System.Management.Automation;
 using System.Threading;
 using ImageEdit.Models;
 
+using ImageEdit.Images;
+
 namespace ImageEdit.Http
 {
     /// <summary>
@@ -14,22 +16,21 @@ namespace ImageEdit.Http
     internal sealed class UploadProgress
     {
         public const long MinimumBytes = 4L * 1024 * 1024;
-        private static int _activityIds = 1_000_000;
         private readonly Action<ProgressRecord> _write;
         private readonly ProgressRecord _record;
         private readonly long _total;
         private readonly Stopwatch _sinceLastWrite = Stopwatch.StartNew();
         private bool _started;
 
-        private UploadProgress(Action<ProgressRecord> write, string name, long total)
+        private UploadProgress(Action<ProgressRecord> write, string name, long total, int parentActivityId)
         {
             _write = write;
             _total = total;
-            _record = new ProgressRecord(Interlocked.Increment(ref _activityIds), $"Uploading {name}", "Starting");
+            _record = new ProgressRecord(Pipeline.ActivityIds.Next(), $"Uploading {name}", "Starting") { ParentActivityId = parentActivityId };
         }
 
         /// <summary>A reporter for this request's upload, or null when the upload is too small to show.</summary>
-        public static UploadProgress? For(ImageEditRequest request, Action<ProgressRecord>? write)
+        public static UploadProgress? For(ImageEditRequest request, Action<ProgressRecord>? write, int parentActivityId = -1)
         {
             if (write is null)
             {
@@ -38,14 +39,14 @@ namespace ImageEdit.Http
             long total = 0;
             foreach (var image in request.Images)
             {
-                total += new FileInfo(image).Length;
+                total += FileTarget.Length(image);
             }
             if (request.Mask != null)
             {
-                total += new FileInfo(request.Mask).Length;
+                total += FileTarget.Length(request.Mask);
             }
             string name = Path.GetFileName(request.SourcePath) + (request.Images.Count > 1 ? $" and {request.Images.Count - 1} more" : "");
-            return total >= MinimumBytes ? new UploadProgress(write, name, total) : null;
+            return total >= MinimumBytes ? new UploadProgress(write, name, total, parentActivityId) : null;
         }
 
         public void Report(long sent)

@@ -15,7 +15,8 @@ namespace ImageEdit.Images
 
         public ImageInfo Probe(string path)
         {
-            var file = new FileInfo(path);
+            // A symbolic link is judged by its target: its own length and time say nothing of the image.
+            var file = FileTarget.Resolve(path);
             if (!file.Exists)
             {
                 throw new FileNotFoundException("The file does not exist.", path);

@@ -1,51 +1,58 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
+using ImageEdit.Requests;
 
 namespace ImageEdit.Models
 {
     /// <summary>
-    /// One request to POST /images/edits, as the cmdlet resolved it: full file paths and the fields that were given.
-    /// A field left null is not sent.
+    /// One request to POST /images/edits, as the cmdlet resolved it: full file paths, the prompt, and the request
+    /// fields that were given (by wire name, in <see cref="RequestFields"/> order). A field not given is not sent.
     /// </summary>
     public sealed class ImageEditRequest
     {
-        public ImageEditRequest(IReadOnlyList<string> images, string prompt, string? mask = null, string? model = null, int? count = null,
-            string? size = null, string? quality = null, string? background = null, string? inputFidelity = null, string? outputFormat = null,
-            int? outputCompression = null, string? responseFormat = null, string? user = null, bool stream = false, int? partialImages = null)
+        private readonly Dictionary<string, object> _fields;
+
+        /// <param name="images">The image to edit first, then the reference images.</param>
+        /// <param name="prompt">The text of the edit.</param>
+        /// <param name="mask">The mask file, if any.</param>
+        /// <param name="fields">Field values by wire name: strings for text and choices, ints for numbers; null values are left out.</param>
+        /// <param name="stream">True to ask for server-sent events.</param>
+        public ImageEditRequest(IReadOnlyList<string> images, string prompt, string? mask = null, IEnumerable<KeyValuePair<string, object?>>? fields = null, bool stream = false)
         {
             Images = images;
             Prompt = prompt;
             Mask = mask;
-            Model = model;
-            Count = count;
-            Size = size;
-            Quality = quality;
-            Background = background;
-            InputFidelity = inputFidelity;
-            OutputFormat = outputFormat;
-            OutputCompression = outputCompression;
-            ResponseFormat = responseFormat;
-            User = user;
             Stream = stream;
-            PartialImages = partialImages;
+            _fields = new Dictionary<string, object>(StringComparer.Ordinal);
+            foreach (var field in fields ?? Enumerable.Empty<KeyValuePair<string, object?>>())
+            {
+                if (field.Value != null)
+                {
+                    RequestFields.Wire(field.Key);
+                    _fields[field.Key] = field.Value;
+                }
+            }
         }
 
         /// <summary>The image to edit first, then the reference images.</summary>
         public IReadOnlyList<string> Images { get; }
         public string Prompt { get; }
         public string? Mask { get; }
-        public string? Model { get; }
-        public int? Count { get; }
-        public string? Size { get; }
-        public string? Quality { get; }
-        public string? Background { get; }
-        public string? InputFidelity { get; }
-        public string? OutputFormat { get; }
-        public int? OutputCompression { get; }
-        public string? ResponseFormat { get; }
-        public string? User { get; }
         public bool Stream { get; }
-        public int? PartialImages { get; }
+
+        /// <summary>The fields given, by wire name, in the order they go on the wire.</summary>
+        public IEnumerable<KeyValuePair<RequestField, object>> Fields =>
+            RequestFields.All.Where(f => _fields.ContainsKey(f.WireName)).Select(f => new KeyValuePair<RequestField, object>(f, _fields[f.WireName]));
+
+        /// <summary>The value given for a field (a string or an int), or null.</summary>
+        public object? Value(string wireName) => _fields.TryGetValue(wireName, out var value) ? value : null;
+
+        public string? Model => Value("model") as string;
+        public int? Count => Value("n") as int?;
+        public string? OutputFormat => Value("output_format") as string;
+        public int? PartialImages => Value("partial_images") as int?;
 
         /// <summary>The path the request is about: the image being edited.</summary>
         public string SourcePath => Images[0];
@@ -54,18 +61,11 @@ namespace ImageEdit.Models
         public IEnumerable<KeyValuePair<string, string>> TextFields()
         {
             yield return Field("prompt", Prompt);
-            if (Model != null) yield return Field("model", Model);
-            if (Count != null) yield return Field("n", Count.Value.ToString(CultureInfo.InvariantCulture));
-            if (Size != null) yield return Field("size", Size);
-            if (Quality != null) yield return Field("quality", Quality);
-            if (Background != null) yield return Field("background", Background);
-            if (InputFidelity != null) yield return Field("input_fidelity", InputFidelity);
-            if (OutputFormat != null) yield return Field("output_format", OutputFormat);
-            if (OutputCompression != null) yield return Field("output_compression", OutputCompression.Value.ToString(CultureInfo.InvariantCulture));
-            if (ResponseFormat != null) yield return Field("response_format", ResponseFormat);
-            if (User != null) yield return Field("user", User);
             if (Stream) yield return Field("stream", "true");
-            if (PartialImages != null) yield return Field("partial_images", PartialImages.Value.ToString(CultureInfo.InvariantCulture));
+            foreach (var field in Fields)
+            {
+                yield return Field(field.Key.WireName, field.Value is int number ? number.ToString(CultureInfo.InvariantCulture) : (string)field.Value);
+            }
         }
 
         /// <summary>The multipart name of the image files: <c>image</c> for one, <c>image[]</c> for each of several.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using ImageEdit.Output;
 
 namespace ImageEdit.Models
 {
@@ -50,37 +51,42 @@ namespace ImageEdit.Models
     /// <summary>One returned image.</summary>
     public sealed class ImageEditData
     {
-        private readonly string? _b64Json;
-        private readonly bool _b64JsonFromSavedFile;
+        private readonly ReturnedImage _image;
 
-        internal ImageEditData(int index, string? b64Json, string? url, string? revisedPrompt, string? path, bool b64JsonFromSavedFile = false)
+        internal ImageEditData(int index, string? b64Json, string? url, string? revisedPrompt, SavedImage? saved = null)
         {
             Index = index;
-            _b64Json = b64Json;
+            _image = new ReturnedImage(b64Json, saved, returnedAsBase64: url is null);
             Url = url;
             RevisedPrompt = revisedPrompt;
-            Path = path;
-            _b64JsonFromSavedFile = b64JsonFromSavedFile;
         }
 
         /// <summary>The position of this image in the response, from 0.</summary>
         public int Index { get; }
 
         /// <summary>
-        /// The image as base64 (GPT image models, or dall-e-2 with -ResponseFormat b64_json). When the image was saved,
-        /// it was decoded straight into the file and this is read back from that file when asked for, so that large
-        /// batches do not hold every image in memory.
+        /// The image as base64 (GPT image models, or dall-e-2 with -ResponseFormat b64_json). When the image was saved, it was
+        /// decoded straight into the file, and this reads it back from there when asked for (so that large batches do not hold
+        /// every image in memory), checked against what the API returned: a file moved or changed since is an error.
         /// </summary>
-        public string? B64Json => _b64JsonFromSavedFile ? SavedImage.ReadAsBase64(Path) : _b64Json;
+        public string? B64Json => _image.B64Json;
+
+        /// <summary>
+        /// The image's base64, checked against what the API returned; unlike <see cref="B64Json"/> (which PowerShell reads as
+        /// empty when it cannot be given) this throws, naming the file, when the saved file was moved, deleted or changed.
+        /// </summary>
+        public string? GetB64Json() => _image.ReadB64Json();
 
         /// <summary>Where to download the image (dall-e-2 with -ResponseFormat url; valid for 60 minutes).</summary>
         public string? Url { get; }
         /// <summary>The prompt the model actually used, when it revised it.</summary>
         public string? RevisedPrompt { get; }
-        /// <summary>The saved file, when -OutputDirectory was given.</summary>
-        public string? Path { get; }
+        /// <summary>The saved file, when -OutputDirectory was given and the image could be saved.</summary>
+        public string? Path => _image.Path;
+        /// <summary>The SHA-256 (lowercase hex) of the image's bytes, when it was saved (or meant to be).</summary>
+        public string? Sha256 => _image.Sha256;
 
-        public override string ToString() => Path ?? Url ?? (_b64Json is null ? "(no image)" : $"(base64 image, {_b64Json.Length} characters)");
+        public override string ToString() => Url != null && _image.IsEmpty ? Url : _image.Describe();
     }
 
     /// <summary>Token usage of an image request.</summary>
@@ -117,12 +123,5 @@ namespace ImageEdit.Models
         public int ImageTokens { get; }
 
         public override string ToString() => $"{TextTokens} text, {ImageTokens} image";
-    }
-
-    /// <summary>An image that was decoded straight into its file: its base64 is read back from there when asked for.</summary>
-    internal static class SavedImage
-    {
-        public static string? ReadAsBase64(string? path) =>
-            path != null && System.IO.File.Exists(path) ? Convert.ToBase64String(System.IO.File.ReadAllBytes(path)) : null;
     }
 }

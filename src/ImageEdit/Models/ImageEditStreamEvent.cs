@@ -1,19 +1,19 @@
 using System;
 
+using ImageEdit.Output;
+
 namespace ImageEdit.Models
 {
     /// <summary>One server-sent event of a streamed edit, as Get-ImageEditStream writes it to the pipeline.</summary>
     public abstract class ImageEditStreamEvent
     {
-        private readonly string? _b64Json;
-        private readonly bool _b64JsonFromSavedFile;
+        private readonly ReturnedImage _image;
 
         private protected ImageEditStreamEvent(string type, string? b64Json, DateTimeOffset createdAt, string? size, string? quality,
-            string? background, string? outputFormat, string sourcePath, string? requestId, string? path, bool b64JsonFromSavedFile)
+            string? background, string? outputFormat, string sourcePath, string? requestId, SavedImage? saved)
         {
             Type = type;
-            _b64Json = b64Json;
-            _b64JsonFromSavedFile = b64JsonFromSavedFile;
+            _image = new ReturnedImage(b64Json, saved);
             CreatedAt = createdAt;
             Size = size;
             Quality = quality;
@@ -21,13 +21,18 @@ namespace ImageEdit.Models
             OutputFormat = outputFormat;
             SourcePath = sourcePath;
             RequestId = requestId;
-            Path = path;
         }
 
         /// <summary>image_edit.partial_image or image_edit.completed.</summary>
         public string Type { get; }
-        /// <summary>The image, base64-encoded; when it was saved, read back from the saved file when asked for.</summary>
-        public string? B64Json => _b64JsonFromSavedFile ? SavedImage.ReadAsBase64(Path) : _b64Json;
+        /// <summary>The image, base64-encoded; when it was saved, read back from the saved file when asked for and checked against what the API sent.</summary>
+        public string? B64Json => _image.B64Json;
+
+        /// <summary>
+        /// The image's base64, checked against what the API returned; unlike <see cref="B64Json"/> (which PowerShell reads as
+        /// empty when it cannot be given) this throws, naming the file, when the saved file was moved, deleted or changed.
+        /// </summary>
+        public string? GetB64Json() => _image.ReadB64Json();
         /// <summary>When the API created the event.</summary>
         public DateTimeOffset CreatedAt { get; }
         public string? Size { get; }
@@ -38,16 +43,18 @@ namespace ImageEdit.Models
         public string SourcePath { get; }
         /// <summary>The x-request-id of the streamed answer.</summary>
         public string? RequestId { get; }
-        /// <summary>The saved file, when -OutputDirectory was given.</summary>
-        public string? Path { get; }
+        /// <summary>The saved file, when -OutputDirectory was given and the image could be saved.</summary>
+        public string? Path => _image.Path;
+        /// <summary>The SHA-256 (lowercase hex) of the image's bytes, when it was saved (or meant to be).</summary>
+        public string? Sha256 => _image.Sha256;
     }
 
     /// <summary>image_edit.partial_image: an early, rougher rendering of the edit.</summary>
     public sealed class ImageEditPartialImageEvent : ImageEditStreamEvent
     {
         internal ImageEditPartialImageEvent(string? b64Json, DateTimeOffset createdAt, string? size, string? quality, string? background,
-            string? outputFormat, int partialImageIndex, string sourcePath, string? requestId, string? path, bool b64JsonFromSavedFile)
-            : base("image_edit.partial_image", b64Json, createdAt, size, quality, background, outputFormat, sourcePath, requestId, path, b64JsonFromSavedFile)
+            string? outputFormat, int partialImageIndex, string sourcePath, string? requestId, SavedImage? saved)
+            : base("image_edit.partial_image", b64Json, createdAt, size, quality, background, outputFormat, sourcePath, requestId, saved)
         {
             PartialImageIndex = partialImageIndex;
         }
@@ -62,8 +69,8 @@ namespace ImageEdit.Models
     public sealed class ImageEditCompletedEvent : ImageEditStreamEvent
     {
         internal ImageEditCompletedEvent(string? b64Json, DateTimeOffset createdAt, string? size, string? quality, string? background,
-            string? outputFormat, ImageUsage? usage, string sourcePath, string? requestId, string? path, bool b64JsonFromSavedFile)
-            : base("image_edit.completed", b64Json, createdAt, size, quality, background, outputFormat, sourcePath, requestId, path, b64JsonFromSavedFile)
+            string? outputFormat, ImageUsage? usage, string sourcePath, string? requestId, SavedImage? saved)
+            : base("image_edit.completed", b64Json, createdAt, size, quality, background, outputFormat, sourcePath, requestId, saved)
         {
             Usage = usage;
         }

@@ -25,7 +25,7 @@ namespace ImageEdit.Operations
 
         public async Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation)
         {
-            var client = new ApiClient(_connection, sink, sink.WriteProgress);
+            var client = new ApiClient(_connection, sink, sink.WriteProgress, parentActivityId: sink.BatchActivityId);
             string? requestId = null;
             int count = request.Count ?? 1;
             Func<int, PendingImageFile>? openImage = _writer is null ? null : index => _writer.Begin(OutputNames.Edited(request.SourcePath, index, count));
@@ -37,48 +37,66 @@ namespace ImageEdit.Operations
 
             var data = new List<ImageEditData>(answer.Images.Count);
             var saved = new List<string>();
+            var failures = new List<Exception>();
             try
             {
                 foreach (var image in answer.Images)
                 {
-                    string? path = null;
+                    SavedImage? file = null;
                     if (image.File != null)
                     {
-                        path = image.File.Commit();
+                        file = image.File.Commit();
                     }
                     else if (_writer != null && image.Url != null)
                     {
-                        path = await DownloadAsync(image.Url, OutputNames.Edited(request.SourcePath, image.Index, answer.Images.Count), cancellation).ConfigureAwait(false);
+                        file = await DownloadAsync(image.Url, OutputNames.Edited(request.SourcePath, image.Index, answer.Images.Count), failures, cancellation).ConfigureAwait(false);
                     }
-                    if (path != null)
+                    if (file?.Path != null)
                     {
-                        saved.Add(path);
-                        sink.Verbose($"Saved {path}");
+                        saved.Add(file.Path);
+                        sink.Verbose($"Saved {file.Path}");
                     }
-                    data.Add(new ImageEditData(image.Index, image.B64Json, image.Url, image.RevisedPrompt, path, b64JsonFromSavedFile: image.File != null));
+                    else if (file?.Failure != null)
+                    {
+                        failures.Add(file.Failure);
+                    }
+                    data.Add(new ImageEditData(image.Index, image.B64Json, image.Url, image.RevisedPrompt, file));
                 }
             }
-            catch
+            catch (OperationCanceledException)
             {
-                // All of a request's images, or none: a failed or cancelled request leaves no files.
+                // Stopped (Ctrl+C) while saving: a cancelled request leaves no files.
                 ImageFileWriter.Remove(saved);
                 throw;
             }
+            // The paid answer always reaches the pipeline; an image that could not be saved travels in it, beside its error.
             sink.WriteObject(new ImageEditResult(WireMapping.FromUnixTime(answer.Created), answer.Background, data, answer.OutputFormat,
                 answer.Quality, answer.Size, WireMapping.ToUsage(answer.Usage), request.SourcePath, request.Model, requestId));
+            foreach (var failure in failures)
+            {
+                sink.WriteError(ErrorRecordFactory.Create(failure, request.SourcePath));
+            }
         }
 
-        /// <summary>Saves a url result. (With a place to save, base64 results were already decoded into their files while the answer was read.)</summary>
-        private async Task<string> DownloadAsync(string url, string baseName, CancellationToken cancellation)
+        /// <summary>Saves a url result (base64 results were already decoded into their files while the answer was read); a failed download leaves the url in the result.</summary>
+        private async Task<SavedImage?> DownloadAsync(string url, string baseName, List<Exception> failures, CancellationToken cancellation)
         {
-            // A url result is fetched with a bare request: the API key is never sent to the storage host.
-            using var response = await ApiClient.SharedHttpClient.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
+            try
             {
-                throw new HttpRequestException($"Downloading the image from {new Uri(url).GetLeftPart(UriPartial.Path)} failed: HTTP {(int)response.StatusCode} {response.StatusCode}.");
+                // A url result is fetched with a bare request: the API key is never sent to the storage host.
+                using var response = await ApiClient.SharedHttpClient.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new HttpRequestException($"Downloading the image from {new Uri(url).GetLeftPart(UriPartial.Path)} failed: HTTP {(int)response.StatusCode} {response.StatusCode}. Its url is in the result, valid for 60 minutes.");
+                }
+                using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                return await _writer!.SaveStreamAsync(body, baseName, cancellation).ConfigureAwait(false);
             }
-            using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            return await _writer!.SaveStreamAsync(body, baseName, cancellation).ConfigureAwait(false);
+            catch (HttpRequestException ex)
+            {
+                failures.Add(ex);
+                return null;
+            }
         }
     }
 }

@@ -22,7 +22,6 @@ namespace ImageEdit.Operations
     {
         public const string PartialImageEvent = "image_edit.partial_image";
         public const string CompletedEvent = "image_edit.completed";
-        private static int _activityIds;
         private readonly ApiConnection _connection;
         private readonly ImageFileWriter? _writer;
 
@@ -33,7 +32,7 @@ namespace ImageEdit.Operations
         }
 
         public Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation) =>
-            new ApiClient(_connection, sink, sink.WriteProgress).SendAsync(request, (response, attempt) => ReadEventsAsync(request, response, attempt, sink), cancellation);
+            new ApiClient(_connection, sink, sink.WriteProgress, parentActivityId: sink.BatchActivityId).SendAsync(request, (response, attempt) => ReadEventsAsync(request, response, attempt, sink), cancellation);
 
         private async Task<bool> ReadEventsAsync(ImageEditRequest request, HttpResponseMessage response, TryContext attempt, IOutputSink sink)
         {
@@ -47,7 +46,10 @@ namespace ImageEdit.Operations
             }
 
             string name = Path.GetFileName(request.SourcePath);
-            var progress = new ProgressRecord(Interlocked.Increment(ref _activityIds), $"Streaming the edit of {name}", "Waiting for the first image");
+            var progress = new ProgressRecord(ActivityIds.Next(), $"Streaming the edit of {name}", "Waiting for the first image")
+            {
+                ParentActivityId = sink.BatchActivityId,
+            };
             sink.Verbose($"Stream opened for {name}" + (requestId is null ? "" : $" (request id {requestId})"));
             sink.WriteProgress(progress);
             int events = 0;
@@ -75,9 +77,10 @@ namespace ImageEdit.Operations
                     if (streamEvent.Type == PartialImageEvent)
                     {
                         int index = payload.PartialImageIndex ?? events - 1;
-                        string? path = Commit(image, OutputNames.Partial(request.SourcePath, index), sink);
+                        var saved = Commit(image, OutputNames.Partial(request.SourcePath, index), sink);
                         sink.WriteObject(new ImageEditPartialImageEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
-                            payload.Background, payload.OutputFormat, index, request.SourcePath, requestId, path, image.File != null));
+                            payload.Background, payload.OutputFormat, index, request.SourcePath, requestId, saved));
+                        ReportSaveFailure(saved, request, sink);
                         attempt.Commit();
                         progress.StatusDescription = request.PartialImages is int total && total > 0
                             ? $"Partial image {index + 1} of {total} received"
@@ -90,9 +93,10 @@ namespace ImageEdit.Operations
                     }
                     else
                     {
-                        string? path = Commit(image, OutputNames.Edited(request.SourcePath, 0, 1), sink);
+                        var saved = Commit(image, OutputNames.Edited(request.SourcePath, 0, 1), sink);
                         sink.WriteObject(new ImageEditCompletedEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
-                            payload.Background, payload.OutputFormat, WireMapping.ToUsage(payload.Usage), request.SourcePath, requestId, path, image.File != null));
+                            payload.Background, payload.OutputFormat, WireMapping.ToUsage(payload.Usage), request.SourcePath, requestId, saved));
+                        ReportSaveFailure(saved, request, sink);
                         attempt.Commit();
                         sink.Verbose($"Stream closed for {name} after {events} image event(s).");
                         return true;
@@ -105,25 +109,39 @@ namespace ImageEdit.Operations
                 sink.WriteProgress(progress);
             }
 
-            string message = $"The stream ended after {events} image event(s) without {CompletedEvent}: the final image never arrived";
+            var incomplete = new ApiException(response.StatusCode, $"The stream ended after {events} image event(s) without {CompletedEvent}: the final image never arrived.",
+                null, null, null, requestId, kind: ApiFailureKind.StreamIncomplete);
             if (!attempt.IsCommitted)
             {
-                // Nothing reached the pipeline yet, so asking again cannot duplicate anything.
-                throw new TransientAnswerException(message + ".");
+                // Nothing reached the pipeline yet, so asking again cannot duplicate anything; if no try gets further, the
+                // error is the same StreamIncomplete as for a stream cut later.
+                throw new TransientAnswerException(incomplete.Message, finalError: incomplete);
             }
-            throw new ApiException(response.StatusCode, message + ".", null, null, null, requestId, kind: ApiFailureKind.StreamIncomplete);
+            throw incomplete;
         }
 
         /// <summary>Gives an image already decoded into its pending file its final name; null when not saving.</summary>
-        private static string? Commit(ParsedImage image, string baseName, IOutputSink sink)
+        private static SavedImage? Commit(ParsedImage image, string baseName, IOutputSink sink)
         {
             if (image.File is null)
             {
                 return null;
             }
-            string path = image.File.Commit(baseName);
-            sink.Verbose($"Saved {path}");
-            return path;
+            var saved = image.File.Commit(baseName);
+            if (saved.Path != null)
+            {
+                sink.Verbose($"Saved {saved.Path}");
+            }
+            return saved;
+        }
+
+        /// <summary>An image that could not be saved went down the pipeline in its event; its error follows it.</summary>
+        private static void ReportSaveFailure(SavedImage? saved, ImageEditRequest request, IOutputSink sink)
+        {
+            if (saved?.Failure != null)
+            {
+                sink.WriteError(ErrorRecordFactory.Create(saved.Failure, request.SourcePath));
+            }
         }
 
         /// <summary>

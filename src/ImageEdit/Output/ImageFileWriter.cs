@@ -1,21 +1,26 @@
 using System;
-using System.Buffers;
-using System.Buffers.Text;
 using System.Collections.Generic;
 using System.IO;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using ImageEdit.Images;
 
 namespace ImageEdit.Output
 {
     /// <summary>
-    /// Saves returned images into one folder without ever losing a file: each is written to a hidden temporary file in
-    /// that folder and renamed into place only when complete, under a name no existing file has (unless -Force), with
-    /// the extension its bytes call for. A failed or cancelled save leaves nothing behind.
+    /// Saves returned images into one folder without ever losing or overwriting a file: each is written to a hidden
+    /// temporary file in that folder and, once complete, claimed under the first free name atomically (see
+    /// <see cref="NameClaim"/>), so that any number of writers, in this process or others, can save to one name at
+    /// once. With -Force an existing file of the first name is replaced instead.
     /// </summary>
     internal sealed class ImageFileWriter
     {
+        /// <summary>The longest file name (in UTF-8 bytes) the common file systems take.</summary>
+        internal const int MaxFileNameBytes = 255;
+
+        /// <summary>Room kept in a name for the " (NNNN)" a taken name gets.</summary>
+        private const int CounterRoom = 7;
+
         private readonly bool _force;
 
         public ImageFileWriter(string directory, bool force)
@@ -26,27 +31,62 @@ namespace ImageEdit.Output
 
         public string Directory { get; }
 
-        /// <summary>Starts a new image file; write to it, then <see cref="PendingImageFile.Commit"/> it or dispose it to discard it.</summary>
-        public PendingImageFile Begin(string baseName)
-        {
-            try
-            {
-                System.IO.Directory.CreateDirectory(Directory);
-                string temporary = Path.Combine(Directory, $".{baseName}.{Guid.NewGuid():N}.partial");
-                return new PendingImageFile(this, temporary, baseName);
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new OutputWriteException($"Could not save {baseName} in {Directory}: {ex.Message}", ex);
-            }
-        }
+        /// <summary>Starts a new image; write to it, then commit it, or dispose it to discard it.</summary>
+        public PendingImageFile Begin(string baseName) => new PendingImageFile(this, baseName);
 
         /// <summary>Copies a downloaded image into a new file.</summary>
-        public async Task<string> SaveStreamAsync(Stream source, string baseName, CancellationToken cancellation)
+        public async Task<SavedImage> SaveStreamAsync(Stream source, string baseName, CancellationToken cancellation)
         {
             using var file = Begin(baseName);
             await file.CopyFromAsync(source, cancellation).ConfigureAwait(false);
             return file.Commit();
+        }
+
+        /// <summary>A hidden temporary name, short enough never to be what makes a name too long.</summary>
+        internal string TemporaryPath() => Path.Combine(Directory, $".imageedit-{Guid.NewGuid():N}.tmp");
+
+        /// <summary>Gives the finished temporary file its final name: base.ext, else "base (2).ext", "base (3).ext"...</summary>
+        internal string Claim(string temporary, string baseName, string extension)
+        {
+            string stem = FitName(baseName, extension);
+            for (int attempt = 1; ; attempt++)
+            {
+                string candidate = Path.Combine(Directory, stem + (attempt == 1 ? "" : $" ({attempt})") + extension);
+                if (_force && attempt == 1)
+                {
+                    NameClaim.Replace(temporary, candidate);
+                    return candidate;
+                }
+                if (NameClaim.TryClaim(temporary, candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        /// <summary>The base name, shortened at a character boundary when base + counter + extension would not fit a file name.</summary>
+        internal static string FitName(string baseName, string extension)
+        {
+            int budget = MaxFileNameBytes - CounterRoom - Encoding.UTF8.GetByteCount(extension);
+            if (Encoding.UTF8.GetByteCount(baseName) <= budget)
+            {
+                return baseName;
+            }
+            var fitted = new StringBuilder();
+            int used = 0;
+            for (int i = 0; i < baseName.Length; i++)
+            {
+                int width = char.IsHighSurrogate(baseName[i]) && i + 1 < baseName.Length ? 2 : 1;
+                int bytes = Encoding.UTF8.GetByteCount(baseName.ToCharArray(i, width));
+                if (used + bytes > budget)
+                {
+                    break;
+                }
+                fitted.Append(baseName, i, width);
+                used += bytes;
+                i += width - 1;
+            }
+            return fitted.ToString();
         }
 
         /// <summary>Removes files saved for a request that then failed, so a failed request leaves nothing.</summary>
@@ -54,108 +94,7 @@ namespace ImageEdit.Output
         {
             foreach (var path in paths)
             {
-                PendingImageFile.TryDelete(path);
-            }
-        }
-
-        /// <summary>Renames the finished file to the first free name: base.ext, then "base (2).ext", "base (3).ext"...</summary>
-        internal string ClaimName(string temporary, string baseName, string extension)
-        {
-            for (int attempt = 1; ; attempt++)
-            {
-                string candidate = Path.Combine(Directory, baseName + (attempt == 1 ? "" : $" ({attempt})") + extension);
-                if (_force && attempt == 1 && File.Exists(candidate))
-                {
-                    File.Replace(temporary, candidate, null);
-                    return candidate;
-                }
-                if (File.Exists(candidate))
-                {
-                    continue;
-                }
-                try
-                {
-                    // File.Move refuses to replace an existing file, so a file created since the check is never overwritten.
-                    File.Move(temporary, candidate);
-                    return candidate;
-                }
-                catch (IOException) when (File.Exists(candidate) && File.Exists(temporary))
-                {
-                }
-            }
-        }
-    }
-
-    /// <summary>An image being written to its temporary file. Disposing it without committing deletes the file.</summary>
-    internal sealed class PendingImageFile : IDisposable
-    {
-        private readonly ImageFileWriter _writer;
-        private readonly string _temporary;
-        private readonly string _baseName;
-        private readonly FileStream _stream;
-        private readonly Base64Decoder _decoder = new Base64Decoder();
-        private bool _committed;
-
-        internal PendingImageFile(ImageFileWriter writer, string temporary, string baseName)
-        {
-            _writer = writer;
-            _temporary = temporary;
-            _baseName = baseName;
-            _stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.None);
-        }
-
-        /// <summary>Decodes UTF-8 base64 straight into the file; the last chunk says isFinal.</summary>
-        public void WriteBase64(ReadOnlySpan<byte> base64Utf8, bool isFinal)
-        {
-            try
-            {
-                _decoder.Decode(base64Utf8, isFinal, _stream);
-            }
-            catch (IOException ex)
-            {
-                throw new OutputWriteException($"Could not save {_baseName} in {_writer.Directory}: {ex.Message}", ex);
-            }
-        }
-
-        public async Task CopyFromAsync(Stream source, CancellationToken cancellation)
-        {
-            try
-            {
-                await source.CopyToAsync(_stream, 81920, cancellation).ConfigureAwait(false);
-            }
-            catch (IOException ex) when (!(ex is FileNotFoundException))
-            {
-                throw new OutputWriteException($"Could not save {_baseName} in {_writer.Directory}: {ex.Message}", ex);
-            }
-        }
-
-        /// <summary>Flushes the file and renames it to its final name (from <paramref name="baseName"/> when given), which it returns.</summary>
-        public string Commit(string? baseName = null)
-        {
-            try
-            {
-                _stream.Flush();
-                _stream.Position = 0;
-                var header = new byte[12];
-                int count = _stream.Read(header, 0, header.Length);
-                _stream.Dispose();
-                var format = ImageFormats.FromMagic(header, count);
-                string path = _writer.ClaimName(_temporary, baseName ?? _baseName, format == ImageFormat.Unknown ? ".bin" : ImageFormats.Extension(format));
-                _committed = true;
-                return path;
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new OutputWriteException($"Could not save {_baseName} in {_writer.Directory}: {ex.Message}", ex);
-            }
-        }
-
-        public void Dispose()
-        {
-            _stream.Dispose();
-            if (!_committed)
-            {
-                TryDelete(_temporary);
+                TryDelete(path);
             }
         }
 
@@ -171,55 +110,6 @@ namespace ImageEdit.Output
             catch (UnauthorizedAccessException)
             {
             }
-        }
-    }
-
-    /// <summary>Decodes base64 arriving in pieces of any length, carrying the incomplete quantum from one piece to the next.</summary>
-    internal sealed class Base64Decoder
-    {
-        public const int ChunkChars = 64 * 1024;
-        private readonly byte[] _carry = new byte[4];
-        private readonly byte[] _output = new byte[ChunkChars / 4 * 3 + 3];
-        private int _carried;
-
-        public void Decode(ReadOnlySpan<byte> base64Utf8, bool isFinal, Stream destination)
-        {
-            while (_carried > 0 && _carried < 4 && base64Utf8.Length > 0)
-            {
-                _carry[_carried++] = base64Utf8[0];
-                base64Utf8 = base64Utf8.Slice(1);
-            }
-            if (_carried == 4)
-            {
-                Write(new ReadOnlySpan<byte>(_carry, 0, 4), isFinal && base64Utf8.IsEmpty, destination);
-                _carried = 0;
-            }
-            while (base64Utf8.Length >= 4)
-            {
-                int take = Math.Min(ChunkChars, base64Utf8.Length - base64Utf8.Length % 4);
-                bool last = isFinal && take == base64Utf8.Length;
-                Write(base64Utf8.Slice(0, take), last, destination);
-                base64Utf8 = base64Utf8.Slice(take);
-            }
-            if (!base64Utf8.IsEmpty)
-            {
-                if (isFinal)
-                {
-                    throw new FormatException("The image's base64 text ends in the middle of a group of four characters.");
-                }
-                base64Utf8.CopyTo(_carry);
-                _carried = base64Utf8.Length;
-            }
-        }
-
-        private void Write(ReadOnlySpan<byte> base64Utf8, bool isFinal, Stream destination)
-        {
-            var status = Base64.DecodeFromUtf8(base64Utf8, _output, out int consumed, out int written, isFinal);
-            if (status != OperationStatus.Done && !(status == OperationStatus.NeedMoreData && !isFinal && consumed == base64Utf8.Length))
-            {
-                throw new FormatException($"The image's base64 text is invalid ({status}).");
-            }
-            destination.Write(_output, 0, written);
         }
     }
 

@@ -18,7 +18,8 @@ namespace ImageEdit.Pipeline
             switch (exception)
             {
                 case LocalCheckException local:
-                    return Record(local, local.ErrorId, local.Category, local.Target ?? target, local.RecommendedAction);
+                    // The input the error is about comes first: every error of a batch names its input file; the message names any other file.
+                    return Record(local, local.ErrorId, local.Category, target ?? local.Target, local.RecommendedAction);
                 case ApiException api:
                     var (id, category, action) = Describe(api);
                     return Record(api, id, category, target, action);

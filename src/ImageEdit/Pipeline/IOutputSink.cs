@@ -9,5 +9,8 @@ namespace ImageEdit.Pipeline
         void WriteObject(object value);
         void WriteError(ErrorRecord record);
         void WriteProgress(ProgressRecord record);
+
+        /// <summary>The activity id of the batch's progress bar, the parent of each request's own bars.</summary>
+        int BatchActivityId { get; }
     }
 }

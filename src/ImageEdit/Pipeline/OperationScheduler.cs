@@ -19,7 +19,6 @@ namespace ImageEdit.Pipeline
         private readonly BlockingCollection<Action<Cmdlet>> _queue = new BlockingCollection<Action<Cmdlet>>();
         private readonly List<Task> _running = new List<Task>();
         private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
-        private static int _activityIds;
         private readonly Cmdlet _cmdlet;
         private readonly int _throttleLimit;
         private readonly ProgressRecord _batchProgress;
@@ -34,10 +33,12 @@ namespace ImageEdit.Pipeline
         {
             _cmdlet = cmdlet;
             _throttleLimit = Math.Max(1, throttleLimit);
-            _batchProgress = new ProgressRecord(Interlocked.Increment(ref _activityIds), activity, "Starting");
+            _batchProgress = new ProgressRecord(ActivityIds.Next(), activity, "Starting");
         }
 
         public CancellationToken Cancellation => _cancellation.Token;
+
+        public int BatchActivityId => _batchProgress.ActivityId;
 
         /// <summary>Starts <paramref name="work"/> once a slot is free; its failure becomes an ErrorRecord targeting <paramref name="target"/>.</summary>
         public void Start(Func<CancellationToken, Task> work, object target)

@@ -1,45 +1,88 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using ImageEdit.Images;
 
 namespace ImageEdit.Rules
 {
     /// <summary>
-    /// What one model accepts on /images/edits, as the contract's field descriptions state it. The table in
-    /// <see cref="ModelCatalog"/> is the single place these limits live.
+    /// What one model accepts on /images/edits, as the contract's field descriptions state it, and when OpenAI stops
+    /// serving it. Immutable: the table in <see cref="ModelCatalog"/> is the single place these limits live.
     /// </summary>
     public sealed class ModelRules
     {
-        public string Name { get; set; } = "";
+        internal ModelRules(string name, bool isGptImageModel, int maxPromptLength, int maxImages, long maxImageBytes, IReadOnlyList<ImageFormat> imageFormats,
+            bool requiresSquareImage, IReadOnlyList<string> sizes, FlexibleSizeLimits? flexibleSizes, IReadOnlyDictionary<string, IReadOnlyList<string>> values,
+            IReadOnlyCollection<string> unsupportedFields, bool supportsStreaming, bool supportsJson, DateTime? shutdownDate, string? replacement)
+        {
+            Name = name;
+            IsGptImageModel = isGptImageModel;
+            MaxPromptLength = maxPromptLength;
+            MaxImages = maxImages;
+            MaxImageBytes = maxImageBytes;
+            ImageFormats = imageFormats;
+            RequiresSquareImage = requiresSquareImage;
+            Sizes = sizes;
+            FlexibleSizes = flexibleSizes;
+            Values = values;
+            UnsupportedFields = unsupportedFields;
+            SupportsStreaming = supportsStreaming;
+            SupportsJson = supportsJson;
+            ShutdownDate = shutdownDate;
+            Replacement = replacement;
+        }
+
+        /// <summary>The model's name as the API spells it; empty for the rules every current GPT image model shares.</summary>
+        public string Name { get; }
 
         /// <summary>A GPT image model (as opposed to dall-e-2).</summary>
-        public bool IsGptImageModel { get; set; }
-        public int MaxPromptLength { get; set; }
-        public int MaxImages { get; set; }
+        public bool IsGptImageModel { get; }
+        public int MaxPromptLength { get; }
+        public int MaxImages { get; }
 
         /// <summary>Each image must be smaller than this many bytes.</summary>
-        public long MaxImageBytes { get; set; }
-        public IReadOnlyList<ImageFormat> ImageFormats { get; set; } = Array.Empty<ImageFormat>();
-        public bool RequiresSquareImage { get; set; }
+        public long MaxImageBytes { get; }
+        public IReadOnlyList<ImageFormat> ImageFormats { get; }
+        public bool RequiresSquareImage { get; }
 
         /// <summary>The sizes always accepted.</summary>
-        public IReadOnlyList<string> Sizes { get; set; } = Array.Empty<string>();
+        public IReadOnlyList<string> Sizes { get; }
 
-        /// <summary>Any WIDTHxHEIGHT within <see cref="FlexibleSizeLimits"/> is accepted too.</summary>
-        public FlexibleSizeLimits? FlexibleSizes { get; set; }
+        /// <summary>Any WIDTHxHEIGHT within <see cref="FlexibleSizeLimits"/> is accepted too (multipart only).</summary>
+        public FlexibleSizeLimits? FlexibleSizes { get; }
 
-        /// <summary>Request fields (by their parameter names) this model refuses.</summary>
-        public IReadOnlyList<string> UnsupportedParameters { get; set; } = Array.Empty<string>();
-        public bool SupportsStreaming { get; set; }
+        /// <summary>The values this model takes for choice fields whose set differs from the field's own (wire name to values).</summary>
+        public IReadOnlyDictionary<string, IReadOnlyList<string>> Values { get; }
+
+        /// <summary>Request fields (by wire name) this model refuses.</summary>
+        public IReadOnlyCollection<string> UnsupportedFields { get; }
+        public bool SupportsStreaming { get; }
+
+        /// <summary>True when the model takes the JSON body (images by URL or file ID).</summary>
+        public bool SupportsJson { get; }
+
+        /// <summary>The day OpenAI stops serving the model (its deprecations page), or null when none is announced.</summary>
+        public DateTime? ShutdownDate { get; }
+
+        /// <summary>The model OpenAI recommends instead.</summary>
+        public string? Replacement { get; }
+
+        /// <summary>How messages name the model.</summary>
+        public string Label => Name.Length == 0 ? "the API's default model" : Name;
+
+        /// <summary>The values this model takes for a choice field, or null when it takes whatever the field knows.</summary>
+        public IReadOnlyList<string>? ValuesFor(string wireName) => Values.TryGetValue(wireName, out var values) ? values : null;
+
+        public override string ToString() => Label;
     }
 
     /// <summary>Arbitrary WIDTHxHEIGHT sizes (gpt-image-2): both sides divisible by a step, an aspect-ratio bound and a maximum.</summary>
     public sealed class FlexibleSizeLimits
     {
-        public int Step { get; set; } = 16;
-        public int MaxAspectRatio { get; set; } = 3;
-        public int MaxLongEdge { get; set; } = 3840;
-        public int MaxShortEdge { get; set; } = 2160;
+        public int Step => 16;
+        public int MaxAspectRatio => 3;
+        public int MaxLongEdge => 3840;
+        public int MaxShortEdge => 2160;
 
         public string? Explain(int width, int height)
         {
@@ -57,68 +100,68 @@ namespace ImageEdit.Rules
             }
             return null;
         }
+
+        public override string ToString() =>
+            $"WIDTHxHEIGHT with both sides divisible by {Step}, an aspect ratio up to {MaxAspectRatio}:1, at most {MaxLongEdge}x{MaxShortEdge}";
     }
 
-    /// <summary>The rules table, one entry per model the contract names.</summary>
+    /// <summary>The rules table, one entry per model the contract names, plus the rules every current GPT image model shares.</summary>
     public static class ModelCatalog
     {
-        /// <summary>The model the API uses when none is named.</summary>
-        public const string DefaultModel = "gpt-image-1.5";
         public const int MaxImagesAnyModel = 16;
         public const int MaxPromptLengthAnyModel = 32000;
         public const long MaskMaxBytes = 4L * 1024 * 1024;
         private const long FiftyMegabytes = 50L * 1024 * 1024;
         private const long FourMegabytes = 4L * 1024 * 1024;
-        private static readonly string[] GptOnlyParameters = { "Background", "OutputFormat", "OutputCompression", "InputFidelity", "PartialImages" };
         private static readonly string[] StandardGptSizes = { "1024x1024", "1536x1024", "1024x1536", "auto" };
+        private static readonly IReadOnlyList<string> GptQualities = new[] { "low", "medium", "high", "auto" };
+        private static readonly ImageFormat[] GptImageFormats = { ImageFormat.Png, ImageFormat.Jpeg, ImageFormat.WebP };
 
-        private static readonly Dictionary<string, ModelRules> Table = Build();
+        private static readonly IReadOnlyList<ModelRules> Table = Build();
 
         /// <summary>Every model in the table, for completion and documentation.</summary>
-        public static IEnumerable<ModelRules> All => Table.Values;
+        public static IReadOnlyList<ModelRules> All => Table;
 
+        /// <summary>
+        /// The checks that hold for every GPT image model served today: used when no -Model is given, since the API's
+        /// default model changes as models are retired.
+        /// </summary>
+        public static ModelRules CurrentGptCommon { get; } = Gpt("", flexibleSizes: null, unsupported: new[] { "response_format" });
+
+        /// <summary>The rules of a model the table knows, compared without regard to case; null for a model it does not know.</summary>
         public static ModelRules? Find(string? model) =>
-            Table.TryGetValue(model ?? DefaultModel, out var rules) ? rules : null;
+            model is null ? null : Table.FirstOrDefault(m => string.Equals(m.Name, model, StringComparison.OrdinalIgnoreCase));
 
-        private static Dictionary<string, ModelRules> Build()
+        /// <summary>The rules a request is checked against: its model's, the shared GPT rules when none is named, or null for an unknown model.</summary>
+        public static ModelRules? RulesFor(string? model) => model is null ? CurrentGptCommon : Find(model);
+
+        /// <summary>The model's name as the API spells it when the table knows it; any other name as given.</summary>
+        public static string Canonical(string model) => Find(model)?.Name ?? model;
+
+        private static IReadOnlyList<ModelRules> Build()
         {
-            var table = new Dictionary<string, ModelRules>(StringComparer.Ordinal);
-            void Add(ModelRules rules) => table.Add(rules.Name, rules);
-
-            Add(new ModelRules
+            var flexible = new FlexibleSizeLimits();
+            var gptOnly = Requests.RequestFields.All.Where(f => f.GptImageOnly).Select(f => f.WireName).ToArray();
+            return new[]
             {
-                Name = "dall-e-2",
-                MaxPromptLength = 1000,
-                MaxImages = 1,
-                MaxImageBytes = FourMegabytes,
-                ImageFormats = new[] { ImageFormat.Png },
-                RequiresSquareImage = true,
-                Sizes = new[] { "256x256", "512x512", "1024x1024" },
-                UnsupportedParameters = GptOnlyParameters,
-                SupportsStreaming = false,
-            });
-            foreach (var name in new[] { "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "chatgpt-image-latest", "gpt-image-2", "gpt-image-2-2026-04-21" })
-            {
-                var unsupported = new List<string> { "ResponseFormat" };
-                if (name == "gpt-image-1-mini")
-                {
-                    unsupported.Add("InputFidelity");
-                }
-                Add(new ModelRules
-                {
-                    Name = name,
-                    IsGptImageModel = true,
-                    MaxPromptLength = MaxPromptLengthAnyModel,
-                    MaxImages = MaxImagesAnyModel,
-                    MaxImageBytes = FiftyMegabytes,
-                    ImageFormats = new[] { ImageFormat.Png, ImageFormat.Jpeg, ImageFormat.WebP },
-                    Sizes = StandardGptSizes,
-                    FlexibleSizes = name.StartsWith("gpt-image-2", StringComparison.Ordinal) ? new FlexibleSizeLimits() : null,
-                    UnsupportedParameters = unsupported,
-                    SupportsStreaming = true,
-                });
-            }
-            return table;
+                new ModelRules("dall-e-2", isGptImageModel: false, maxPromptLength: 1000, maxImages: 1, maxImageBytes: FourMegabytes,
+                    imageFormats: new[] { ImageFormat.Png }, requiresSquareImage: true, sizes: new[] { "256x256", "512x512", "1024x1024" },
+                    flexibleSizes: null, values: new Dictionary<string, IReadOnlyList<string>> { ["quality"] = new[] { "standard" } },
+                    unsupportedFields: gptOnly, supportsStreaming: false, supportsJson: false,
+                    shutdownDate: new DateTime(2026, 5, 12), replacement: "gpt-image-2"),
+                Gpt("gpt-image-1", null, new[] { "response_format" }, new DateTime(2026, 10, 23), "gpt-image-2"),
+                Gpt("gpt-image-1-mini", null, new[] { "response_format", "input_fidelity" }, new DateTime(2026, 12, 1), "gpt-image-2"),
+                Gpt("gpt-image-1.5", null, new[] { "response_format" }, new DateTime(2026, 12, 1), "gpt-image-2"),
+                Gpt("chatgpt-image-latest", null, new[] { "response_format" }, new DateTime(2026, 12, 1), "gpt-image-2"),
+                Gpt("gpt-image-2", flexible, new[] { "response_format" }),
+                Gpt("gpt-image-2-2026-04-21", flexible, new[] { "response_format" }),
+            };
         }
+
+        private static ModelRules Gpt(string name, FlexibleSizeLimits? flexibleSizes, string[] unsupported, DateTime? shutdownDate = null, string? replacement = null) =>
+            new ModelRules(name, isGptImageModel: true, maxPromptLength: MaxPromptLengthAnyModel, maxImages: MaxImagesAnyModel, maxImageBytes: FiftyMegabytes,
+                imageFormats: GptImageFormats, requiresSquareImage: false, sizes: StandardGptSizes, flexibleSizes: flexibleSizes,
+                values: new Dictionary<string, IReadOnlyList<string>> { ["quality"] = GptQualities },
+                unsupportedFields: unsupported, supportsStreaming: true, supportsJson: true, shutdownDate: shutdownDate, replacement: replacement);
     }
 }

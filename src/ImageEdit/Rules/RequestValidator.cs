@@ -6,6 +6,8 @@ using System.Management.Automation;
 using ImageEdit.Images;
 using ImageEdit.Models;
 using ImageEdit.Pipeline;
+using ImageEdit.Requests;
+using System.Linq;
 
 namespace ImageEdit.Rules
 {
@@ -26,7 +28,7 @@ namespace ImageEdit.Rules
         public ValidationResult Validate(ImageEditRequest request)
         {
             var result = new ValidationResult();
-            var model = ModelCatalog.Find(request.Model);
+            var model = ModelCatalog.RulesFor(request.Model);
             if (model is null)
             {
                 result.Notes.Add($"The model '{request.Model}' is not in ImageEdit's rules table; it is sent as given, with only the checks that hold for every model.");
@@ -36,11 +38,7 @@ namespace ImageEdit.Rules
                 CheckPrompt(request, model);
                 var first = CheckImages(request, model);
                 CheckMask(request, first, result);
-                CheckRanges(request);
-                if (model != null)
-                {
-                    CheckModelParameters(request, model);
-                }
+                CheckFields(request, model);
                 CheckSize(request, model);
             }
             catch (LocalCheckException ex)
@@ -59,7 +57,7 @@ namespace ImageEdit.Rules
             int limit = model?.MaxPromptLength ?? ModelCatalog.MaxPromptLengthAnyModel;
             if (request.Prompt.Length > limit)
             {
-                throw Argument("PromptTooLong", request.Prompt.Substring(0, 40) + "...",
+                throw Argument("PromptTooLong", request.SourcePath,
                     $"The prompt is {request.Prompt.Length} characters long; {ModelLabel(model)} takes at most {limit}.", $"Shorten the prompt to {limit} characters or fewer.");
             }
         }
@@ -69,7 +67,7 @@ namespace ImageEdit.Rules
             int limit = model?.MaxImages ?? ModelCatalog.MaxImagesAnyModel;
             if (request.Images.Count > limit)
             {
-                throw Argument("TooManyImages", request.Images.Count,
+                throw Argument("TooManyImages", request.SourcePath,
                     limit == 1
                         ? $"{ModelLabel(model)} edits exactly one image, but the request has {request.Images.Count} (the image and {request.Images.Count - 1} from -ReferencePath)."
                         : $"A request may carry at most {limit} images, but this one has {request.Images.Count} (the image and {request.Images.Count - 1} from -ReferencePath).",
@@ -82,7 +80,7 @@ namespace ImageEdit.Rules
                 long maxBytes = model?.MaxImageBytes ?? 50L * 1024 * 1024;
                 if (model != null && !Contains(model.ImageFormats, info.Format))
                 {
-                    throw Data("ImageFormatNotSupported", path, $"{Name(path)} is a {info.Format} image, but {model.Name} accepts only {string.Join(" or ", model.ImageFormats)}.",
+                    throw Data("ImageFormatNotSupported", path, $"{Name(path)} is a {info.Format} image, but {model.Label} accepts only {string.Join(" or ", model.ImageFormats)}.",
                         $"Convert {Name(path)} to PNG, or use a GPT image model.");
                 }
                 if (info.Length >= maxBytes)
@@ -92,7 +90,7 @@ namespace ImageEdit.Rules
                 }
                 if (model?.RequiresSquareImage == true && info.Width != info.Height)
                 {
-                    throw Data("ImageNotSquare", path, $"{Name(path)} is {info.Width}x{info.Height}, but {model.Name} edits only square images.",
+                    throw Data("ImageNotSquare", path, $"{Name(path)} is {info.Width}x{info.Height}, but {model.Label} edits only square images.",
                         "Crop the image to a square, or use a GPT image model.");
                 }
                 first ??= info;
@@ -128,44 +126,57 @@ namespace ImageEdit.Rules
             }
         }
 
-        private static void CheckRanges(ImageEditRequest request)
+        /// <summary>Each given field against its own description (range, known values) and the model's rules (refused fields, the model's values).</summary>
+        private static void CheckFields(ImageEditRequest request, ModelRules? model)
         {
-            CheckRange("CountOutOfRange", "Count", request.Count, 1, 10);
-            CheckRange("OutputCompressionOutOfRange", "OutputCompression", request.OutputCompression, 0, 100);
-            CheckRange("PartialImagesOutOfRange", "PartialImages", request.PartialImages, 0, 3);
-        }
-
-        private static void CheckRange(string errorId, string parameter, int? value, int minimum, int maximum)
-        {
-            if (value is int actual && (actual < minimum || actual > maximum))
+            foreach (var pair in request.Fields)
             {
-                throw Argument(errorId, actual, $"-{parameter} {actual} is out of range; it must be between {minimum} and {maximum}.", $"Pass -{parameter} from {minimum} to {maximum}.");
-            }
-        }
-
-        private static void CheckModelParameters(ImageEditRequest request, ModelRules model)
-        {
-            foreach (var parameter in model.UnsupportedParameters)
-            {
-                if (FieldValue(request, parameter) is { } value)
+                var field = pair.Key;
+                object value = pair.Value;
+                if (field.HasRange && value is int number && (number < field.Minimum || number > field.Maximum))
                 {
-                    throw Argument("ParameterNotSupportedByModel", value, $"{model.Name} does not support -{parameter}.",
-                        parameter == "ResponseFormat" ? "Drop -ResponseFormat: GPT image models always return base64." : $"Drop -{parameter}, or choose a model that supports it.");
+                    throw Argument(field.ParameterName + "OutOfRange", request.SourcePath,
+                        $"-{field.ParameterName} {number} is out of range; it must be between {field.Minimum} and {field.Maximum}.",
+                        $"Pass -{field.ParameterName} from {field.Minimum} to {field.Maximum}.");
                 }
+                if (model is null)
+                {
+                    continue;
+                }
+                if (model.UnsupportedFields.Contains(field.WireName) || (field.GptImageOnly && !model.IsGptImageModel))
+                {
+                    throw Argument("ParameterNotSupportedByModel", request.SourcePath, $"{model.Label} does not support -{field.ParameterName}.",
+                        field.WireName == "response_format" ? "Drop -ResponseFormat: GPT image models always return base64." : $"Drop -{field.ParameterName}, or choose a model that supports it.");
+                }
+                if (field.Kind == FieldKind.Choice && value is string text)
+                {
+                    var allowed = model.ValuesFor(field.WireName) ?? field.Values;
+                    if (!allowed.Contains(text, StringComparer.OrdinalIgnoreCase))
+                    {
+                        throw Argument("ValueNotSupportedByModel", request.SourcePath,
+                            $"-{field.ParameterName} '{text}' is not a value {model.Label} takes; it takes {string.Join(", ", allowed)}.",
+                            $"Pass -{field.ParameterName} {string.Join(" or ", allowed)}, or leave it out.");
+                    }
+                }
+            }
+            if (model is null)
+            {
+                return;
             }
             if (request.Stream && !model.SupportsStreaming)
             {
-                throw Argument("StreamingNotSupportedByModel", model.Name, $"{model.Name} cannot stream its edits.", "Use Edit-Image for this model, or stream with a GPT image model.");
+                throw Argument("StreamingNotSupportedByModel", request.SourcePath, $"{model.Label} cannot stream its edits.", "Use Edit-Image for this model, or stream with a GPT image model.");
             }
+            string? background = request.Value("background") as string;
             string outputFormat = request.OutputFormat ?? "png";
-            if (request.Background == "transparent" && outputFormat == "jpeg")
+            if (background == "transparent" && outputFormat == "jpeg")
             {
-                throw Argument("TransparentNeedsPngOrWebp", request.OutputFormat, "A transparent background needs png or webp output, but -OutputFormat is jpeg.",
+                throw Argument("TransparentNeedsPngOrWebp", request.SourcePath, "A transparent background needs png or webp output, but -OutputFormat is jpeg.",
                     "Pass -OutputFormat png or webp, or drop -Background transparent.");
             }
-            if (request.OutputCompression != null && outputFormat != "jpeg" && outputFormat != "webp")
+            if (request.Value("output_compression") != null && outputFormat != "jpeg" && outputFormat != "webp")
             {
-                throw Argument("OutputCompressionNeedsJpegOrWebp", request.OutputCompression,
+                throw Argument("OutputCompressionNeedsJpegOrWebp", request.SourcePath,
                     $"-OutputCompression applies only to jpeg or webp output, but the output format is {outputFormat}{(request.OutputFormat is null ? " (the default)" : "")}.",
                     "Pass -OutputFormat jpeg or webp, or drop -OutputCompression.");
             }
@@ -173,7 +184,7 @@ namespace ImageEdit.Rules
 
         private static void CheckSize(ImageEditRequest request, ModelRules? model)
         {
-            string? size = request.Size;
+            string? size = request.Value("size") as string;
             if (size is null)
             {
                 return;
@@ -181,7 +192,7 @@ namespace ImageEdit.Rules
             bool isAuto = size == "auto";
             if (!isAuto && !TryParseSize(size, out _, out _))
             {
-                throw Argument("InvalidSize", size, $"-Size '{size}' is not a size: write WIDTHxHEIGHT (for example 1024x1536) or auto.", "Pass -Size as WIDTHxHEIGHT or auto.");
+                throw Argument("InvalidSize", request.SourcePath, $"-Size '{size}' is not a size: write WIDTHxHEIGHT (for example 1024x1536) or auto.", "Pass -Size as WIDTHxHEIGHT or auto.");
             }
             if (model is null || Contains(model.Sizes, size))
             {
@@ -196,9 +207,9 @@ namespace ImageEdit.Rules
                     return;
                 }
             }
-            throw Argument("SizeNotSupportedByModel", size,
-                $"{model.Name} does not make {size} images" + (why is null ? "" : $": {why}") + $". It takes {string.Join(", ", model.Sizes)}" +
-                (model.FlexibleSizes is null ? "." : $", or WIDTHxHEIGHT with both sides divisible by {model.FlexibleSizes.Step}, an aspect ratio up to {model.FlexibleSizes.MaxAspectRatio}:1, at most {model.FlexibleSizes.MaxLongEdge}x{model.FlexibleSizes.MaxShortEdge}."),
+            throw Argument("SizeNotSupportedByModel", request.SourcePath,
+                $"{model.Label} does not make {size} images" + (why is null ? "" : $": {why}") + $". It takes {string.Join(", ", model.Sizes)}" +
+                (model.FlexibleSizes is null ? "." : $", or {model.FlexibleSizes}."),
                 "Pass one of the sizes listed.");
         }
 
@@ -243,17 +254,6 @@ namespace ImageEdit.Rules
                 && width > 0 && height > 0;
         }
 
-        private static object? FieldValue(ImageEditRequest request, string parameter) => parameter switch
-        {
-            "Background" => request.Background,
-            "OutputFormat" => request.OutputFormat,
-            "OutputCompression" => request.OutputCompression,
-            "InputFidelity" => request.InputFidelity,
-            "PartialImages" => request.PartialImages,
-            "ResponseFormat" => request.ResponseFormat,
-            _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "Not a per-model request field."),
-        };
-
         private static bool Contains<T>(IReadOnlyList<T> items, T item)
         {
             foreach (var candidate in items)
@@ -263,7 +263,7 @@ namespace ImageEdit.Rules
             return false;
         }
 
-        private static string ModelLabel(ModelRules? model) => model?.Name ?? "the API";
+        private static string ModelLabel(ModelRules? model) => model?.Label ?? "the API";
 
         private static string Name(string path) => Path.GetFileName(path);
 

@@ -1,0 +1,66 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using ImageEdit.Pipeline;
+
+namespace ImageEdit.Output
+{
+    /// <summary>
+    /// Checks -OutputDirectory before anything is sent, so that a wrong folder costs nothing: <see cref="Inspect"/> looks
+    /// without changing anything (it runs under -WhatIf too); <see cref="Prepare"/> creates the folder and proves that a
+    /// file can be created in it.
+    /// </summary>
+    internal static class OutputFolder
+    {
+        public const string ErrorId = "OutputDirectoryNotUsable";
+
+        /// <summary>Null when the folder exists, or when nothing stands in the way of creating it.</summary>
+        public static LocalCheckException? Inspect(string folder)
+        {
+            if (File.Exists(folder))
+            {
+                return Unusable(folder, "it is a file, not a folder");
+            }
+            for (string? parent = Path.GetDirectoryName(folder); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+            {
+                if (File.Exists(parent))
+                {
+                    return Unusable(folder, $"{parent} is a file, so no folder can be created inside it");
+                }
+                if (Directory.Exists(parent))
+                {
+                    break;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>Creates the folder when missing and creates and deletes a probe file in it.</summary>
+        public static LocalCheckException? Prepare(string folder)
+        {
+            var inspected = Inspect(folder);
+            if (inspected != null)
+            {
+                return inspected;
+            }
+            string probe = Path.Combine(folder, $".imageedit-probe-{Guid.NewGuid():N}.tmp");
+            try
+            {
+                Directory.CreateDirectory(folder);
+                using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+                {
+                }
+                return null;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is NotSupportedException || ex is ArgumentException)
+            {
+                return Unusable(folder, ex.Message);
+            }
+        }
+
+        public static LocalCheckException Unusable(string folder, string why) =>
+            new LocalCheckException(ErrorId, ErrorCategory.WriteError, folder,
+                $"-OutputDirectory '{folder}' cannot take the results: {why}. Nothing was sent.",
+                "Pass -OutputDirectory a folder you can write to (it is created if missing).");
+    }
+}

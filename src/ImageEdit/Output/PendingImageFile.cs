@@ -1,0 +1,221 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using ImageEdit.Images;
+
+namespace ImageEdit.Output
+{
+    /// <summary>
+    /// One returned image on its way to a file. Its bytes go to a temporary file while their SHA-256 is computed; if the
+    /// file cannot be written (the folder vanished, the disk filled), they are kept in memory instead, so a paid answer
+    /// is never lost: <see cref="Commit"/> then returns the bytes with the reason they could not be saved.
+    /// Disposing it without committing deletes the temporary file.
+    /// </summary>
+    internal sealed class PendingImageFile : IDisposable
+    {
+        private readonly ImageFileWriter _writer;
+        private readonly string _baseName;
+        private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly Base64Decoder _decoder = new Base64Decoder();
+        private readonly byte[] _head = new byte[12];
+        private string? _temporary;
+        private FileStream? _file;
+        private MemoryStream? _memory;
+        private Exception? _saveFailure;
+        private int _headCount;
+        private long _length;
+        private bool _finished;
+
+        internal PendingImageFile(ImageFileWriter writer, string baseName)
+        {
+            _writer = writer;
+            _baseName = baseName;
+            try
+            {
+                _temporary = writer.TemporaryPath();
+                _file = new FileStream(_temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.None);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                _temporary = null;
+                KeepInMemory(ex);
+            }
+        }
+
+        /// <summary>Decodes UTF-8 base64 straight into the image; the last chunk says isFinal.</summary>
+        public void WriteBase64(ReadOnlySpan<byte> base64Utf8, bool isFinal) => _decoder.Decode(base64Utf8, isFinal, Write);
+
+        public async Task CopyFromAsync(Stream source, CancellationToken cancellation)
+        {
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await source.ReadAsync(buffer, 0, buffer.Length, cancellation).ConfigureAwait(false)) > 0)
+            {
+                Write(buffer, 0, read);
+            }
+        }
+
+        /// <summary>
+        /// Gives the finished image its final name (from <paramref name="baseName"/> when given). When it cannot be saved,
+        /// the returned image holds the bytes and the reason instead of a path.
+        /// </summary>
+        public SavedImage Commit(string? baseName = null)
+        {
+            _finished = true;
+            byte[] sha256 = _sha256.GetHashAndReset();
+            var format = ImageFormats.FromMagic(_head, _headCount);
+            string extension = format == ImageFormat.Unknown ? ".bin" : ImageFormats.Extension(format);
+            if (_file != null)
+            {
+                try
+                {
+                    _file.Flush(flushToDisk: false);
+                    if (MustCloseBeforeRename)
+                    {
+                        _file.Dispose();
+                    }
+                    string path = _writer.Claim(_temporary!, baseName ?? _baseName, extension);
+                    _file.Dispose();
+                    _file = null;
+                    _temporary = null;
+                    return SavedImage.Saved(path, sha256, _length);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    return SavedImage.NotSaved(ReadBack(), sha256, _length, Failure(ex));
+                }
+            }
+            return SavedImage.NotSaved(_memory?.ToArray(), sha256, _length, Failure(_saveFailure!));
+        }
+
+        public void Dispose()
+        {
+            _file?.Dispose();
+            _file = null;
+            if (_temporary != null)
+            {
+                ImageFileWriter.TryDelete(_temporary);
+                _temporary = null;
+            }
+            _sha256.Dispose();
+            if (!_finished)
+            {
+                _memory = null;
+            }
+        }
+
+        private void Write(byte[] buffer, int offset, int count)
+        {
+            if (count == 0)
+            {
+                return;
+            }
+            _sha256.AppendData(buffer, offset, count);
+            int headTake = Math.Min(count, _head.Length - _headCount);
+            if (headTake > 0)
+            {
+                Buffer.BlockCopy(buffer, offset, _head, _headCount, headTake);
+                _headCount += headTake;
+            }
+            if (_file != null)
+            {
+                try
+                {
+                    _file.Write(buffer, offset, count);
+                    _length += count;
+                    return;
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    KeepWrittenBytesInMemory(ex);
+                }
+            }
+            _memory!.Write(buffer, offset, count);
+            _length += count;
+        }
+
+        /// <summary>The file stopped taking bytes: what it already holds moves to memory, and the rest follows there.</summary>
+        private void KeepWrittenBytesInMemory(Exception failure)
+        {
+            var memory = new MemoryStream();
+            try
+            {
+                _file!.Flush();
+                _file.Position = 0;
+                CopyExactly(_file, memory, _length);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new OutputWriteException($"Could not save {_baseName} in {_writer.Directory}, nor read back what was written of it: {failure.Message}", failure);
+            }
+            finally
+            {
+                _file!.Dispose();
+                _file = null;
+                ImageFileWriter.TryDelete(_temporary!);
+                _temporary = null;
+            }
+            _memory = memory;
+            _saveFailure = failure;
+        }
+
+        private void KeepInMemory(Exception failure)
+        {
+            _memory = new MemoryStream();
+            _saveFailure = failure;
+        }
+
+        /// <summary>
+        /// The temporary file is complete but could not be named: its bytes are read back, from the open handle where the
+        /// system lets a file be renamed while open (so that even a deleted folder gives them back), so they still reach the user.
+        /// </summary>
+        private byte[]? ReadBack()
+        {
+            try
+            {
+                if (!MustCloseBeforeRename)
+                {
+                    var bytes = new MemoryStream();
+                    _file!.Position = 0;
+                    CopyExactly(_file, bytes, _length);
+                    return bytes.ToArray();
+                }
+                return File.ReadAllBytes(_temporary!);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ObjectDisposedException)
+            {
+                return null;
+            }
+            finally
+            {
+                _file?.Dispose();
+                _file = null;
+                ImageFileWriter.TryDelete(_temporary!);
+                _temporary = null;
+            }
+        }
+
+        /// <summary>Windows cannot rename a file that is open without FILE_SHARE_DELETE; Unix can.</summary>
+        private static readonly bool MustCloseBeforeRename = System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows);
+
+        private OutputWriteException Failure(Exception cause) =>
+            new OutputWriteException($"Could not save {_baseName} in {_writer.Directory}: {cause.Message} The image is kept in the result's B64Json instead.", cause);
+
+        private static void CopyExactly(Stream source, Stream destination, long count)
+        {
+            var buffer = new byte[81920];
+            while (count > 0)
+            {
+                int read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, count));
+                if (read == 0)
+                {
+                    throw new IOException("the temporary file is shorter than what was written to it");
+                }
+                destination.Write(buffer, 0, read);
+                count -= read;
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using ImageEdit.Commands;
+
+namespace ImageEdit.Requests
+{
+    /// <summary>
+    /// Every request field, read once from the <see cref="RequestFieldAttribute"/> on the cmdlets' parameters, in the
+    /// order they are declared (the order they go on the wire).
+    /// </summary>
+    public static class RequestFields
+    {
+        private static readonly Lazy<IReadOnlyList<RequestField>> Catalog = new Lazy<IReadOnlyList<RequestField>>(Read);
+
+        public static IReadOnlyList<RequestField> All => Catalog.Value;
+
+        /// <summary>The field with this wire name; an unknown name is a programming error.</summary>
+        public static RequestField Wire(string wireName) =>
+            All.FirstOrDefault(f => f.WireName == wireName) ?? throw new ArgumentOutOfRangeException(nameof(wireName), wireName, "Not a request field.");
+
+        /// <summary>The field a parameter sets, or null when the parameter is not a request field.</summary>
+        public static RequestField? ForParameter(string parameterName) =>
+            All.FirstOrDefault(f => string.Equals(f.ParameterName, parameterName, StringComparison.OrdinalIgnoreCase));
+
+        /// <summary>The fields the command of <paramref name="cmdletType"/> declares.</summary>
+        internal static IEnumerable<(RequestField Field, PropertyInfo Property)> Declared(Type cmdletType)
+        {
+            foreach (var property in cmdletType.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            {
+                var description = property.GetCustomAttribute<RequestFieldAttribute>();
+                if (description != null)
+                {
+                    yield return (All.First(f => f.WireName == description.WireName), property);
+                }
+            }
+        }
+
+        private static IReadOnlyList<RequestField> Read()
+        {
+            var fields = new List<RequestField>();
+            // The base class first, in declaration order (MetadataToken), then what the streaming cmdlet adds.
+            foreach (var type in new[] { typeof(ImageEditCommandBase), typeof(GetImageEditStreamCommand) })
+            {
+                var declared = type.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+                    .Select(p => (Property: p, Description: p.GetCustomAttribute<RequestFieldAttribute>()))
+                    .Where(p => p.Description != null)
+                    .OrderBy(p => p.Property.MetadataToken);
+                foreach (var (property, description) in declared)
+                {
+                    fields.Add(new RequestField(property.Name, description!));
+                }
+            }
+            return fields;
+        }
+    }
+}

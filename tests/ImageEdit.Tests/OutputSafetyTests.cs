@@ -1,0 +1,195 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Security.Cryptography;
+using System.Text;
+using ImageEdit.Models;
+using ImageEdit.Output;
+using ImageEdit.Pipeline;
+
+namespace ImageEdit.Tests;
+
+/// <summary>The saving promises: no name claimed twice under a race, names that fit, no paid image lost, B64Json honest.</summary>
+public class OutputSafetyTests
+{
+    private static byte[] Png(int seed)
+    {
+        // A PNG signature followed by bytes unique to the writer, so that each file's owner can be told from its bytes.
+        var bytes = new byte[64 + seed % 7];
+        new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }.CopyTo(bytes, 0);
+        BitConverter.GetBytes(seed).CopyTo(bytes, 8);
+        return bytes;
+    }
+
+    private static string Base64Utf8(byte[] bytes) => Convert.ToBase64String(bytes);
+
+    [Fact]
+    public void Many_writers_racing_for_one_name_each_get_their_own_file_with_their_own_bytes()
+    {
+        for (int trial = 0; trial < 40; trial++)
+        {
+            string folder = TestPaths.NewTempFolder();
+            var writer = new ImageFileWriter(folder, force: false);
+            const int writers = 12;
+            var results = new ConcurrentDictionary<int, SavedImage>();
+            var start = new Barrier(writers);
+            var threads = Enumerable.Range(0, writers).Select(i => new Thread(() =>
+            {
+                using var file = writer.Begin("img-edited");
+                file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(trial * 100 + i))), isFinal: true);
+                start.SignalAndWait();
+                results[i] = file.Commit();
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+
+            Assert.Equal(writers, results.Values.Select(r => r.Path).Distinct().Count());
+            foreach (var (i, saved) in results)
+            {
+                Assert.Null(saved.Failure);
+                Assert.Equal(Png(trial * 100 + i), File.ReadAllBytes(saved.Path!));
+            }
+            Assert.Equal(writers, Directory.GetFiles(folder).Length);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_name_taken_by_another_process_is_never_replaced()
+    {
+        string folder = TestPaths.NewTempFolder();
+        File.WriteAllText(Path.Combine(folder, "cat-edited.png"), "someone else's");
+        using var file = new ImageFileWriter(folder, force: false).Begin("cat-edited");
+        file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(1))), isFinal: true);
+        var saved = file.Commit();
+        Assert.Equal(Path.Combine(folder, "cat-edited (2).png"), saved.Path);
+        Assert.Equal("someone else's", File.ReadAllText(Path.Combine(folder, "cat-edited.png")));
+    }
+
+    [Fact]
+    public void A_base_name_that_fits_is_saved_whole_and_one_too_long_is_shortened_to_fit()
+    {
+        string folder = TestPaths.NewTempFolder();
+        string fits = new string('a', 215) + "-edited";
+        using (var file = new ImageFileWriter(folder, false).Begin(fits))
+        {
+            file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(2))), isFinal: true);
+            Assert.Equal(fits + ".png", Path.GetFileName(file.Commit().Path));
+        }
+        string tooLong = new string('é', 200) + "-edited";
+        using (var file = new ImageFileWriter(folder, false).Begin(tooLong))
+        {
+            file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(3))), isFinal: true);
+            string name = Path.GetFileName(file.Commit().Path!);
+            Assert.True(Encoding.UTF8.GetByteCount(name) <= 255);
+            Assert.StartsWith(new string('é', 50), name);
+        }
+        // Ten more with the longest name still fit with their counters.
+        for (int i = 0; i < 10; i++)
+        {
+            using var file = new ImageFileWriter(folder, false).Begin(tooLong);
+            file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(4 + i))), isFinal: true);
+            Assert.NotNull(file.Commit().Path);
+        }
+    }
+
+    [Fact]
+    public void An_image_whose_folder_vanished_mid_write_is_kept_in_memory_with_the_reason()
+    {
+        string folder = TestPaths.NewTempFolder();
+        var bytes = Png(5);
+        using var file = new ImageFileWriter(folder, false).Begin("gone-edited");
+        Directory.Delete(folder, recursive: true);
+        File.WriteAllText(folder, "now a file");
+        file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(bytes)), isFinal: true);
+        var saved = file.Commit();
+        Assert.Null(saved.Path);
+        Assert.NotNull(saved.Failure);
+        var data = new ImageEditData(0, null, null, null, saved);
+        Assert.Equal(Base64Utf8(bytes), data.B64Json);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(), data.Sha256);
+        File.Delete(folder);
+    }
+
+    [Fact]
+    public void A_folder_that_cannot_be_created_keeps_the_image_in_memory()
+    {
+        string parent = TestPaths.NewTempFolder();
+        string blocker = Path.Combine(parent, "blocker");
+        File.WriteAllText(blocker, "x");
+        var bytes = Png(6);
+        using var file = new ImageFileWriter(Path.Combine(blocker, "out"), false).Begin("img-edited");
+        file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(bytes)), isFinal: true);
+        var saved = file.Commit();
+        Assert.Null(saved.Path);
+        Assert.Equal(bytes, saved.Bytes);
+    }
+
+    [Fact]
+    public void B64Json_is_the_returned_bytes_or_an_error_never_other_bytes()
+    {
+        string folder = TestPaths.NewTempFolder();
+        var bytes = Png(7);
+        SavedImage saved;
+        using (var file = new ImageFileWriter(folder, false).Begin("x-edited"))
+        {
+            file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(bytes)), isFinal: true);
+            saved = file.Commit();
+        }
+        var data = new ImageEditData(0, null, null, null, saved);
+        Assert.Equal(Base64Utf8(bytes), data.B64Json);
+
+        var changed = (byte[])bytes.Clone();
+        changed[20] ^= 0xFF;
+        File.WriteAllBytes(saved.Path!, changed);
+        Assert.Throws<InvalidOperationException>(() => data.GetB64Json());
+        Assert.Null(data.B64Json);
+
+        File.WriteAllBytes(saved.Path!, bytes.Concat(new byte[] { 1 }).ToArray());
+        Assert.Throws<InvalidOperationException>(() => data.GetB64Json());
+        Assert.Null(data.B64Json);
+
+        File.WriteAllBytes(saved.Path!, bytes);
+        Assert.Equal(Base64Utf8(bytes), data.GetB64Json());
+
+        File.Move(saved.Path!, saved.Path + ".moved");
+        var error = Assert.Throws<InvalidOperationException>(() => data.GetB64Json());
+        Assert.Contains(saved.Path!, error.Message);
+        Assert.Null(data.B64Json);
+    }
+
+    [Fact]
+    public void Force_replaces_the_first_name_and_nothing_else()
+    {
+        string folder = TestPaths.NewTempFolder();
+        File.WriteAllText(Path.Combine(folder, "a-edited.png"), "old");
+        using var file = new ImageFileWriter(folder, force: true).Begin("a-edited");
+        file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(8))), isFinal: true);
+        Assert.Equal(Path.Combine(folder, "a-edited.png"), file.Commit().Path);
+        Assert.Equal(Png(8), File.ReadAllBytes(Path.Combine(folder, "a-edited.png")));
+        Assert.Single(Directory.GetFiles(folder));
+    }
+
+    [Fact]
+    public void Output_folder_checks_refuse_a_file_and_a_folder_under_a_file_and_accept_a_new_folder()
+    {
+        string parent = TestPaths.NewTempFolder();
+        string file = Path.Combine(parent, "file.txt");
+        File.WriteAllText(file, "x");
+        Assert.Equal(OutputFolder.ErrorId, OutputFolder.Inspect(file)!.ErrorId);
+        Assert.Equal(OutputFolder.ErrorId, OutputFolder.Inspect(Path.Combine(file, "sub", "deeper"))!.ErrorId);
+        Assert.Null(OutputFolder.Inspect(Path.Combine(parent, "new", "deeper")));
+        Assert.False(Directory.Exists(Path.Combine(parent, "new")));
+        Assert.Null(OutputFolder.Prepare(Path.Combine(parent, "new", "deeper")));
+        Assert.True(Directory.Exists(Path.Combine(parent, "new", "deeper")));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(parent, "new", "deeper")));
+        Assert.NotNull(OutputFolder.Prepare("/proc/imageedit-cannot-exist"));
+    }
+
+    [Fact]
+    public void Activity_ids_never_repeat_across_threads()
+    {
+        var ids = new ConcurrentBag<int>();
+        Parallel.For(0, 2000, _ => ids.Add(ActivityIds.Next()));
+        Assert.Equal(2000, ids.Distinct().Count());
+    }
+}
