@@ -14,14 +14,25 @@ public static class ContractValidator
     private static readonly string[] DallE2Sizes = ["256x256", "512x512", "1024x1024"];
     private const long FourMegabytes = 4L * 1024 * 1024;
     private const long FiftyMegabytes = 50L * 1024 * 1024;
+    private static readonly string[] JsonSizes = ["auto", "1024x1024", "1536x1024", "1024x1536"];
 
-    public sealed record Problem(string Message, string Param, string Code = "invalid_value");
+    /// <summary>A refusal: the message, the param it names (null for the body as a whole), the code, and the HTTP status.</summary>
+    public sealed record Problem(string Message, string? Param, string? Code = "invalid_value", int Status = 400);
 
-    public static Problem? Check(RecordedRequest request)
+    /// <summary>
+    /// Whether an edit may name this model as a GPT image model: the contract's own, or one a test listed through
+    /// /_control/models as an image model (which then also accepts the extra values listed for it).
+    /// </summary>
+    public static bool IsGptImageModel(string model, ModelCatalog? catalog) =>
+        GptModels.Contains(model) || (model != "dall-e-2" && catalog?.Find(model) is { } entry && ModelCatalog.IsImageModel(entry));
+
+    /// <summary>Checks a multipart/form-data edit (CreateImageEditRequest).</summary>
+    public static Problem? Check(RecordedRequest request, ModelCatalog? catalog = null)
     {
         string model = request.Field("model") ?? "gpt-image-1.5";
         bool dallE2 = model == "dall-e-2";
-        bool gpt = GptModels.Contains(model);
+        bool gpt = IsGptImageModel(model, catalog);
+        var entry = catalog?.Find(model);
         if (!dallE2 && !gpt)
         {
             return new Problem($"Invalid value for 'model': '{model}' is not a model that supports image edits.", "model");
@@ -61,12 +72,12 @@ public static class ContractValidator
 
         if (Integer(request, "n") is { } n && (n < 1 || n > 10)) return new Problem($"Invalid 'n': {n} is not between 1 and 10.", "n", "integer_out_of_range");
         if (request.Field("n") is { } nText && Integer(request, "n") is null) return new Problem($"Invalid 'n': '{nText}' is not an integer.", "n", "invalid_type");
-        if (!OneOf(request, "quality", "standard", "low", "medium", "high", "auto")) return Enum("quality", request);
-        if (!OneOf(request, "background", "transparent", "opaque", "auto")) return Enum("background", request);
-        if (!OneOf(request, "output_format", "png", "jpeg", "webp")) return Enum("output_format", request);
-        if (!OneOf(request, "input_fidelity", "high", "low")) return Enum("input_fidelity", request);
-        if (!OneOf(request, "response_format", "url", "b64_json")) return Enum("response_format", request);
-        if (!OneOf(request, "stream", "true", "false")) return Enum("stream", request);
+        if (!OneOf(request, entry, "quality", "standard", "low", "medium", "high", "auto")) return Enum("quality", request);
+        if (!OneOf(request, entry, "background", "transparent", "opaque", "auto")) return Enum("background", request);
+        if (!OneOf(request, entry, "output_format", "png", "jpeg", "webp")) return Enum("output_format", request);
+        if (!OneOf(request, entry, "input_fidelity", "high", "low")) return Enum("input_fidelity", request);
+        if (!OneOf(request, entry, "response_format", "url", "b64_json")) return Enum("response_format", request);
+        if (!OneOf(request, entry, "stream", "true", "false")) return Enum("stream", request);
         if (Integer(request, "output_compression") is { } c && (c < 0 || c > 100)) return new Problem($"Invalid 'output_compression': {c} is not between 0 and 100.", "output_compression", "integer_out_of_range");
         if (Integer(request, "partial_images") is { } p && (p < 0 || p > 3)) return new Problem($"Invalid 'partial_images': {p} is not between 0 and 3.", "partial_images", "integer_out_of_range");
 
@@ -87,7 +98,88 @@ public static class ContractValidator
         if (request.Field("output_compression") != null && request.Field("output_format") is not ("jpeg" or "webp")) return new Problem("'output_compression' applies only to jpeg or webp output.", "output_compression");
 
         string? size = request.Field("size");
-        if (size != null && !SizeAllowed(model, size)) return new Problem($"Invalid 'size': '{size}' is not supported for {model}.", "size");
+        if (size != null && !SizeAllowed(model, size) && !ModelCatalog.Extra(entry, "size").Contains(size)) return new Problem($"Invalid 'size': '{size}' is not supported for {model}.", "size");
+        return null;
+    }
+
+    /// <summary>
+    /// Checks a JSON edit (EditImageBodyJsonParam) once JsonEditReader has recorded its fields and image references:
+    /// GPT image models only, the JSON enums (no "standard" quality, no custom sizes), the images behind the references.
+    /// An https image_url cannot be fetched here, so it is taken for a 1024x1024 PNG.
+    /// </summary>
+    public static Problem? CheckJson(RecordedRequest request, ModelCatalog? catalog = null)
+    {
+        string model = request.Field("model") ?? "gpt-image-1.5";
+        if (model == "dall-e-2") return new Problem("Invalid value for 'model': JSON edits take GPT image models only; dall-e-2 (DALL-E) edits need a multipart/form-data request.", "model");
+        if (!IsGptImageModel(model, catalog)) return new Problem($"Invalid value for 'model': '{model}' is not a model that supports image edits.", "model");
+        var entry = catalog?.Find(model);
+
+        string? prompt = request.Field("prompt");
+        if (prompt is null) return new Problem("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
+        if (prompt.Length == 0) return new Problem("Invalid 'prompt': string too short. Expected a string with minimum length 1, but got an empty string instead.", "prompt", "string_below_min_length");
+        if (prompt.Length > 32000) return new Problem($"Invalid 'prompt': string too long. Expected a string with maximum length 32000, but got a string with length {prompt.Length} instead.", "prompt", "string_above_max_length");
+
+        var images = request.ImageRefs.Where(r => r.Role == "image").ToList();
+        if (images.Count == 0) return new Problem("Missing required parameter: 'images'.", "images", "missing_required_parameter");
+        (int Width, int Height)? first = null;
+        foreach (var image in images)
+        {
+            var problem = CheckReference(image, FiftyMegabytes, out _, out var dimensions);
+            if (problem != null) return problem;
+            if (image.Index == 0) first = dimensions;
+        }
+        var mask = request.ImageRefs.FirstOrDefault(r => r.Role == "mask");
+        if (mask != null)
+        {
+            var problem = CheckReference(mask, FourMegabytes, out string format, out var maskSize);
+            if (problem != null) return problem;
+            if (format != "png") return new Problem($"Invalid 'mask': the mask must be a PNG image, not {format}.", "mask", "invalid_image_format");
+            if (first is { } a && maskSize is { } b && a != b) return new Problem($"Invalid 'mask': the mask is {b.Width}x{b.Height} but the first image is {a.Width}x{a.Height}; they must match.", "mask", "invalid_image_dimensions");
+        }
+
+        if (Long(request, "n") is { } n && (n < 1 || n > 10)) return new Problem($"Invalid 'n': {n} is not between 1 and 10.", "n", "integer_out_of_range");
+        if (!OneOf(request, entry, "quality", "low", "medium", "high", "auto")) return Enum("quality", request);
+        if (!OneOf(request, entry, "input_fidelity", "high", "low")) return Enum("input_fidelity", request);
+        if (!OneOf(request, entry, "output_format", "png", "jpeg", "webp")) return Enum("output_format", request);
+        if (!OneOf(request, entry, "moderation", "low", "auto")) return Enum("moderation", request);
+        if (!OneOf(request, entry, "background", "transparent", "opaque", "auto")) return Enum("background", request);
+        if (request.Field("size") is { } size && !JsonSizes.Contains(size) && !ModelCatalog.Extra(entry, "size").Contains(size))
+        {
+            return new Problem($"Invalid value for 'size': '{size}' is not one of auto, 1024x1024, 1536x1024 or 1024x1536. JSON edits take only these sizes; custom sizes need a multipart request.", "size");
+        }
+        if (Long(request, "output_compression") is { } c && (c < 0 || c > 100)) return new Problem($"Invalid 'output_compression': {c} is not between 0 and 100.", "output_compression", "integer_out_of_range");
+        if (Long(request, "partial_images") is { } p && (p < 0 || p > 3)) return new Problem($"Invalid 'partial_images': {p} is not between 0 and 3.", "partial_images", "integer_out_of_range");
+
+        if (model == "gpt-image-1-mini" && request.Field("input_fidelity") != null) return new Problem("'input_fidelity' is not supported for gpt-image-1-mini.", "input_fidelity", "unsupported_parameter");
+        string outputFormat = request.Field("output_format") ?? "png";
+        if (request.Field("background") == "transparent" && outputFormat == "jpeg") return new Problem("Transparent backgrounds need output_format png or webp.", "background");
+        // The contract's own JSON example sends output_compression 100 with png output: full quality is no compression, so only less is refused.
+        if (Long(request, "output_compression") is < 100 && outputFormat is not ("jpeg" or "webp")) return new Problem("'output_compression' below 100 applies only to jpeg or webp output.", "output_compression");
+        return null;
+    }
+
+    /// <summary>What an ImageRefParam stands for: a file that must exist, bytes that must be an image of the type declared and small enough.</summary>
+    private static Problem? CheckReference(RecordedImageRef image, long limit, out string format, out (int Width, int Height)? dimensions)
+    {
+        format = "png";
+        dimensions = null;
+        if (image.Kind == "url")
+        {
+            dimensions = (1024, 1024);
+            return null;
+        }
+        string param = image.Param + (image.Kind == "file_id" ? ".file_id" : ".image_url");
+        if (image.Kind == "file_id" && !image.Found)
+        {
+            return new Problem($"Invalid '{param}': no file with id '{image.FileId}' has been uploaded (No such File object: {image.FileId}).", param, "file_not_found");
+        }
+        string what = image.Kind == "file_id" ? $"the file '{image.FileId}'" : "the data URL";
+        string? sniffed = ImageFactory.Sniff(image.Head ?? []);
+        if (sniffed is null) return new Problem($"Invalid '{param}': {what} is not a supported image. Supported formats are png, jpeg and webp.", param, "invalid_image_format");
+        if (image.Kind == "data_url" && image.MediaType != "image/" + sniffed) return new Problem($"Invalid '{param}': the data URL declares {image.MediaType} but holds {sniffed} bytes.", param, "invalid_image_format");
+        if (image.Length >= limit) return new Problem($"Invalid '{param}': {what} must be smaller than {limit / 1024 / 1024} MB.", param, "image_too_large");
+        format = sniffed;
+        dimensions = ImageFactory.Dimensions(image.Head!);
         return null;
     }
 
@@ -106,8 +198,11 @@ public static class ContractValidator
     private static int? Integer(RecordedRequest request, string name) =>
         int.TryParse(request.Field(name), NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? value : null;
 
-    private static bool OneOf(RecordedRequest request, string name, params string[] allowed) =>
-        request.Field(name) is not { } value || allowed.Contains(value);
+    private static bool OneOf(RecordedRequest request, ModelEntry? entry, string name, params string[] allowed) =>
+        request.Field(name) is not { } value || allowed.Contains(value) || ModelCatalog.Extra(entry, name).Contains(value);
+
+    private static long? Long(RecordedRequest request, string name) =>
+        long.TryParse(request.Field(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value) ? value : null;
 
     private static Problem Enum(string name, RecordedRequest request) =>
         new($"Invalid value for '{name}': '{request.Field(name)}' is not one of the supported values.", name);

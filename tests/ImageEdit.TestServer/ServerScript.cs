@@ -29,7 +29,10 @@ public sealed class ScriptStep
     [JsonPropertyName("imageBytes")] public int? ImageBytes { get; set; }
     /// <summary>Applies to this many requests in a row.</summary>
     [JsonPropertyName("repeat")] public int Repeat { get; set; } = 1;
-    /// <summary>When set, the step waits for a request whose (first) image has this file name, whatever order requests arrive in.</summary>
+    /// <summary>
+    /// When set, the step waits for a request whose (first) image has this file name, whatever order requests arrive in
+    /// (for a JSON edit: the filename its first file_id was uploaded with).
+    /// </summary>
     [JsonPropertyName("fileName")] public string? FileName { get; set; }
 }
 
@@ -56,7 +59,9 @@ public sealed class ServerScript
 
     public ScriptStep? Next(RecordedRequest request)
     {
-        string? fileName = request.Files.FirstOrDefault(f => f.Name is "image" or "image[]")?.FileName;
+        // A JSON edit has no part names; its first image, if given by file_id, goes by the name it was uploaded with.
+        string? fileName = request.Files.FirstOrDefault(f => f.Name is "image" or "image[]")?.FileName
+            ?? request.ImageRefs.FirstOrDefault(r => r.Role == "image")?.FileName;
         if (fileName != null && _byFile.TryGetValue(fileName, out var keyed) && keyed.TryDequeue(out var forFile))
         {
             return forFile;

@@ -15,10 +15,11 @@ using Microsoft.Net.Http.Headers;
 namespace ImageEdit.TestServer;
 
 /// <summary>
-/// The local API server: Kestrel on 127.0.0.1 and a free port, serving POST /v1/images/edits (and the Azure route)
-/// as the contract describes, recording every request, and following a script of faults that tests post to it.
+/// The local API server: Kestrel on 127.0.0.1 and a free port, serving POST /v1/images/edits (and the Azure route) in
+/// both body forms (multipart and JSON) as the contract describes, the Files API and the Models API, recording every
+/// request, and following a script of faults that tests post to it.
 /// </summary>
-public sealed class TestApiServer : IAsyncDisposable
+public sealed partial class TestApiServer : IAsyncDisposable
 {
     public const string DefaultApiKey = "sk-test-imageedit-0123456789";
     private const int HeadBytesKept = 64 * 1024;
@@ -38,6 +39,10 @@ public sealed class TestApiServer : IAsyncDisposable
     public Uri BaseUri { get; private set; } = null!;
     public Uri Root => new(BaseUri.GetLeftPart(UriPartial.Authority));
     public ServerScript Script { get; } = new();
+    /// <summary>What /v1/files holds; JSON edits read file_id references from here.</summary>
+    public FileStore Uploads { get; } = new();
+    /// <summary>What /v1/models lists; edits consult it for retired models and for new ones a test declared.</summary>
+    public ModelCatalog Models { get; } = new();
     public IReadOnlyList<RecordedRequest> Requests => _requests.ToArray();
     public IEnumerable<RecordedRequest> Edits => _requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/images/edits"));
 
@@ -58,6 +63,8 @@ public sealed class TestApiServer : IAsyncDisposable
         app.MapPost("/v1/images/edits", server.HandleEditAsync);
         app.MapPost("/openai/deployments/{deployment}/images/edits", server.HandleEditAsync);
         app.MapGet("/files/{id}", server.HandleFileAsync);
+        server.MapFilesApi(app);
+        server.MapModelsApi(app);
         app.MapGet("/_control/requests", () => Results.Json(server.Requests));
         app.MapDelete("/_control/requests", () => { server.ClearRequests(); return Results.NoContent(); });
         app.MapPost("/_control/script", async (HttpContext context) =>
@@ -66,7 +73,27 @@ public sealed class TestApiServer : IAsyncDisposable
             server.Script.Enqueue(steps);
             return Results.NoContent();
         });
-        app.MapPost("/_control/reset", () => { server.Script.Clear(); server.ClearRequests(); return Results.NoContent(); });
+        app.MapPost("/_control/models", async (HttpContext context) =>
+        {
+            List<ModelEntry>? models;
+            try
+            {
+                models = await JsonSerializer.DeserializeAsync<List<ModelEntry>>(context.Request.Body);
+            }
+            catch (JsonException ex)
+            {
+                return Results.BadRequest(new { error = "The body must be a JSON array of models: " + ex.Message });
+            }
+            return server.Models.Replace(models) is { } problem ? Results.BadRequest(new { error = problem }) : Results.NoContent();
+        });
+        app.MapPost("/_control/reset", () =>
+        {
+            server.Script.Clear();
+            server.ClearRequests();
+            server.Models.Reset();
+            server.Uploads.Clear();
+            return Results.NoContent();
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseUri = new Uri(address.Replace("[::1]", "127.0.0.1").TrimEnd('/') + "/v1");
@@ -90,7 +117,10 @@ public sealed class TestApiServer : IAsyncDisposable
     private async Task AnswerEditAsync(HttpContext context, RecordedRequest recorded)
     {
         context.Response.Headers["x-request-id"] = RequestId(recorded);
-        string? parseError = await ReadMultipartAsync(context, recorded);
+        recorded.BodyForm = EditBodyForm(context.Request.ContentType);
+        ContractValidator.Problem? parseProblem = recorded.BodyForm == "json"
+            ? await JsonEditReader.ReadAsync(context, recorded, Uploads, HeadBytesKept)
+            : await ReadMultipartAsync(context, recorded) is { } parseError ? new ContractValidator.Problem(parseError, null, "invalid_multipart") : null;
         var step = Script.Next(recorded);
         if (step?.DelayMs > 0)
         {
@@ -126,15 +156,22 @@ public sealed class TestApiServer : IAsyncDisposable
             await WriteErrorAsync(context, recorded, 401, keyProblem, "invalid_request_error", null, "invalid_api_key");
             return;
         }
-        if (parseError != null)
+        if (parseProblem != null)
         {
-            await WriteErrorAsync(context, recorded, 400, parseError, "invalid_request_error", null, "invalid_multipart");
+            await WriteErrorAsync(context, recorded, parseProblem.Status, parseProblem.Message, "invalid_request_error", parseProblem.Param, parseProblem.Code);
             return;
         }
-        var problem = ContractValidator.Check(recorded);
+        string model = recorded.Field("model") ?? "gpt-image-1.5";
+        if (Models.IsRetired(model))
+        {
+            // What OpenAI answers for a model it no longer serves.
+            await WriteErrorAsync(context, recorded, 404, ModelNotFound(model), "invalid_request_error", null, "model_not_found");
+            return;
+        }
+        var problem = recorded.BodyForm == "json" ? ContractValidator.CheckJson(recorded, Models) : ContractValidator.Check(recorded, Models);
         if (problem != null)
         {
-            await WriteErrorAsync(context, recorded, 400, problem.Message, "invalid_request_error", problem.Param, problem.Code);
+            await WriteErrorAsync(context, recorded, problem.Status, problem.Message, "invalid_request_error", problem.Param, problem.Code);
             return;
         }
         if (step?.Status is { } status && step.Action == "respond")
@@ -202,12 +239,23 @@ public sealed class TestApiServer : IAsyncDisposable
         return recorded;
     }
 
+    /// <summary>"json" for application/json, "multipart" for multipart/form-data, null for anything else.</summary>
+    private static string? EditBodyForm(string? contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType)) return null;
+        if (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)) return "json";
+        if (mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)) return "multipart";
+        return null;
+    }
+
+    internal static string ModelNotFound(string model) => $"The model `{model}` does not exist or you do not have access to it.";
+
     /// <summary>Reads every part, keeping text fields whole and, of files, only the length, a SHA-256 and the first bytes.</summary>
     private static async Task<string?> ReadMultipartAsync(HttpContext context, RecordedRequest recorded)
     {
         if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType) || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
-            return "The request must be multipart/form-data.";
+            return "The request must be multipart/form-data or application/json.";
         }
         string boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value ?? "";
         var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = null };
@@ -310,7 +358,7 @@ public sealed class TestApiServer : IAsyncDisposable
     internal static JsonObject Usage(RecordedRequest recorded)
     {
         int textTokens = (recorded.Field("prompt")?.Length ?? 0) / 4 + 1;
-        int imageTokens = 194 * recorded.Files.Count;
+        int imageTokens = 194 * (recorded.BodyForm == "json" ? recorded.ImageRefs.Count : recorded.Files.Count);
         return new JsonObject
         {
             ["total_tokens"] = textTokens + imageTokens + 1056,
@@ -325,7 +373,8 @@ public sealed class TestApiServer : IAsyncDisposable
     {
         if (size is null or "auto") return (64, 64);
         var parts = size.Split('x');
-        int w = int.Parse(parts[0]), h = int.Parse(parts[1]);
+        // A size a test allowed through /_control/models need not be WIDTHxHEIGHT.
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int w) || !int.TryParse(parts[1], out int h) || w <= 0 || h <= 0) return (64, 64);
         int scale = Math.Max(1, Math.Max(w, h) / 256);
         return (Math.Max(1, w / scale), Math.Max(1, h / scale));
     }
