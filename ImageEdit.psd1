@@ -9,7 +9,7 @@
     Description          = 'Edit images with the OpenAI image-edit API (and Azure OpenAI) from PowerShell: pipeline-friendly, safe with files and keys, and checked before sending.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
-    CmdletsToExport      = @('Edit-Image', 'Get-ImageEditStream')
+    CmdletsToExport      = @('Edit-Image', 'Get-ImageEditStream', 'Add-ImageEditFile', 'Remove-ImageEditFile', 'Get-ImageEditModel')
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

@@ -205,7 +205,11 @@ finally {
 }
 
 # about_ImageEdit: the Markdown as the plain text about topics are, headings in capitals, prose wrapped at 80 columns.
-$about = foreach ($line in Get-Content -LiteralPath (Join-Path $HelpSource 'about_ImageEdit.md')) {
+# The line {{RULES_TABLE}} becomes the request fields and model rules, rendered by the module from the same descriptions
+# its checks use; indented lines are kept as they are.
+$rulesTable = [ImageEdit.Commands.EditImageCommand].Assembly.GetType('ImageEdit.Rules.RulesTable').GetMethod('Render').Invoke($null, @())
+$aboutSource = (Get-Content -LiteralPath (Join-Path $HelpSource 'about_ImageEdit.md')) -replace '^\{\{RULES_TABLE\}\}$', $rulesTable
+$about = foreach ($line in ($aboutSource -join "`n") -split "`n") {
     if ($line -match '^# (.+)$') { 'TOPIC'; "    $($Matches[1])"; '' }
     elseif ($line -match '^## (.+)$') { $Matches[1].ToUpperInvariant(); '' }
     else { $line }
@@ -214,6 +218,7 @@ $wrapped = foreach ($paragraph in (($about -join "`n") -split "`n`n")) {
     $paragraph = $paragraph.Trim("`n")
     if (-not $paragraph) { continue }
     if ($paragraph -match '^[A-Z ]+$' -or $paragraph -match '^TOPIC') { $paragraph; continue }
+    if (@($paragraph -split "`n" | Where-Object { $_ -notmatch '^    ' }).Count -le 1 -and $paragraph -match "`n    ") { $paragraph; continue }
     $words = ($paragraph -replace "`n", ' ') -split ' ' | Where-Object { $_ }
     $line = '   '
     $lines = foreach ($word in $words) {

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using BenchmarkDotNet.Attributes;
+using ImageEdit.Requests;
 using ImageEdit.Http;
 using ImageEdit.Models;
 
@@ -38,7 +39,7 @@ public class MultipartBenchmarks
     [Benchmark(Description = "ImageEdit streamed multipart body")]
     public async Task StreamedBody()
     {
-        using var body = MultipartBodyBuilder.Build(_request, CancellationToken.None);
+        using var body = MultipartEditEncoder.Build(_request, CancellationToken.None);
         await body.CopyToAsync(Stream.Null);
     }
 
@@ -49,7 +50,7 @@ public class MultipartBenchmarks
         body.Add(new StringContent(_request.Prompt), "prompt");
         foreach (var image in _request.Images)
         {
-            body.Add(new ByteArrayContent(await File.ReadAllBytesAsync(image)), "image[]", Path.GetFileName(image));
+            body.Add(new ByteArrayContent(await File.ReadAllBytesAsync(image.Value)), "image[]", Path.GetFileName(image.Value));
         }
         await body.CopyToAsync(Stream.Null);
     }

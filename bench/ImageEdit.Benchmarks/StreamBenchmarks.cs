@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
+using ImageEdit.Responses;
 using ImageEdit.Http;
 using ImageEdit.Output;
 

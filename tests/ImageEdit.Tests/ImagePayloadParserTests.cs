@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using ImageEdit.Responses;
 using ImageEdit.Http;
 using ImageEdit.Output;
 
@@ -40,7 +41,7 @@ public class ImagePayloadParserTests
     {
         string folder = TestPaths.NewTempFolder();
         var writer = new ImageFileWriter(folder, force: false);
-        var parser = new ImagePayloadParser(index => writer.Begin("image-" + index));
+        var parser = new ImagePayloadParser(index => writer.Begin(new OutputName("image-" + index, "")));
 
         await parser.ReadAsync(new TrickleStream(Encoding.UTF8.GetBytes(Response(escaped)), chunk), CancellationToken.None);
 
@@ -70,7 +71,7 @@ public class ImagePayloadParserTests
     {
         string folder = TestPaths.NewTempFolder();
         var writer = new ImageFileWriter(folder, force: false);
-        var parser = new ImagePayloadParser(index => writer.Begin("image-" + index));
+        var parser = new ImagePayloadParser(index => writer.Begin(new OutputName("image-" + index, "")));
 
         await Assert.ThrowsAnyAsync<JsonException>(() => parser.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(body)), CancellationToken.None));
         parser.Dispose();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using ImageEdit.Requests;
 using ImageEdit.Http;
 using ImageEdit.Models;
 using Microsoft.AspNetCore.WebUtilities;
@@ -76,7 +77,7 @@ public class MultipartBodyTests
     [Fact]
     public async Task The_declared_length_is_the_length_written()
     {
-        var body = MultipartBodyBuilder.Build(new ImageEditRequest(new[] { Sample("lighthouse.png"), Sample("harbour.jpg") }, "ünïcödé prompt ✓", fields: new Dictionary<string, object?> { ["user"] = "u-1" }), CancellationToken.None);
+        var body = MultipartEditEncoder.Build(new ImageEditRequest(new[] { Sample("lighthouse.png"), Sample("harbour.jpg") }, "ünïcödé prompt ✓", fields: new Dictionary<string, object?> { ["user"] = "u-1" }), CancellationToken.None);
         var stream = new MemoryStream();
         await body.CopyToAsync(stream);
         Assert.Equal(stream.Length, body.Headers.ContentLength);
@@ -100,7 +101,7 @@ public class MultipartBodyTests
         string folder = TestPaths.NewTempFolder();
         string file = Path.Combine(folder, "shrinking.png");
         File.Copy(Sample("lighthouse.png"), file);
-        var body = MultipartBodyBuilder.Build(new ImageEditRequest(new[] { file }, "x"), CancellationToken.None);
+        var body = MultipartEditEncoder.Build(new ImageEditRequest(new[] { file }, "x"), CancellationToken.None);
         File.WriteAllBytes(file, new byte[10]);
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => body.CopyToAsync(new MemoryStream()));
@@ -115,7 +116,7 @@ public class MultipartBodyTests
     /// <summary>Serialises the body and reads it back with ASP.NET Core's multipart reader, as a server would.</summary>
     internal static async Task<List<Part>> SerializeAndParseAsync(ImageEditRequest request)
     {
-        var body = MultipartBodyBuilder.Build(request, CancellationToken.None);
+        var body = MultipartEditEncoder.Build(request, CancellationToken.None);
         var stream = new MemoryStream();
         await body.CopyToAsync(stream);
         stream.Position = 0;

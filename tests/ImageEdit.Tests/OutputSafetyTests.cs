@@ -34,7 +34,7 @@ public class OutputSafetyTests
             var start = new Barrier(writers);
             var threads = Enumerable.Range(0, writers).Select(i => new Thread(() =>
             {
-                using var file = writer.Begin("img-edited");
+                using var file = writer.Begin(new OutputName("img", "-edited"));
                 file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(trial * 100 + i))), isFinal: true);
                 start.SignalAndWait();
                 results[i] = file.Commit();
@@ -58,7 +58,7 @@ public class OutputSafetyTests
     {
         string folder = TestPaths.NewTempFolder();
         File.WriteAllText(Path.Combine(folder, "cat-edited.png"), "someone else's");
-        using var file = new ImageFileWriter(folder, force: false).Begin("cat-edited");
+        using var file = new ImageFileWriter(folder, force: false).Begin(new OutputName("cat", "-edited"));
         file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(1))), isFinal: true);
         var saved = file.Commit();
         Assert.Equal(Path.Combine(folder, "cat-edited (2).png"), saved.Path);
@@ -70,18 +70,20 @@ public class OutputSafetyTests
     {
         string folder = TestPaths.NewTempFolder();
         string fits = new string('a', 215) + "-edited";
-        using (var file = new ImageFileWriter(folder, false).Begin(fits))
+        using (var file = new ImageFileWriter(folder, false).Begin(new OutputName(new string('a', 215), "-edited")))
         {
             file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(2))), isFinal: true);
             Assert.Equal(fits + ".png", Path.GetFileName(file.Commit().Path));
         }
-        string tooLong = new string('é', 200) + "-edited";
+        var tooLong = new OutputName(new string('é', 200), "-edited-2");
         using (var file = new ImageFileWriter(folder, false).Begin(tooLong))
         {
             file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(3))), isFinal: true);
             string name = Path.GetFileName(file.Commit().Path!);
             Assert.True(Encoding.UTF8.GetByteCount(name) <= 255);
             Assert.StartsWith(new string('é', 50), name);
+            // The suffix that tells a source's images apart is kept whole.
+            Assert.EndsWith("-edited-2.png", name);
         }
         // Ten more with the longest name still fit with their counters.
         for (int i = 0; i < 10; i++)
@@ -97,7 +99,7 @@ public class OutputSafetyTests
     {
         string folder = TestPaths.NewTempFolder();
         var bytes = Png(5);
-        using var file = new ImageFileWriter(folder, false).Begin("gone-edited");
+        using var file = new ImageFileWriter(folder, false).Begin(new OutputName("gone", "-edited"));
         Directory.Delete(folder, recursive: true);
         File.WriteAllText(folder, "now a file");
         file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(bytes)), isFinal: true);
@@ -117,7 +119,7 @@ public class OutputSafetyTests
         string blocker = Path.Combine(parent, "blocker");
         File.WriteAllText(blocker, "x");
         var bytes = Png(6);
-        using var file = new ImageFileWriter(Path.Combine(blocker, "out"), false).Begin("img-edited");
+        using var file = new ImageFileWriter(Path.Combine(blocker, "out"), false).Begin(new OutputName("img", "-edited"));
         file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(bytes)), isFinal: true);
         var saved = file.Commit();
         Assert.Null(saved.Path);
@@ -130,7 +132,7 @@ public class OutputSafetyTests
         string folder = TestPaths.NewTempFolder();
         var bytes = Png(7);
         SavedImage saved;
-        using (var file = new ImageFileWriter(folder, false).Begin("x-edited"))
+        using (var file = new ImageFileWriter(folder, false).Begin(new OutputName("x", "-edited")))
         {
             file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(bytes)), isFinal: true);
             saved = file.Commit();
@@ -162,11 +164,45 @@ public class OutputSafetyTests
     {
         string folder = TestPaths.NewTempFolder();
         File.WriteAllText(Path.Combine(folder, "a-edited.png"), "old");
-        using var file = new ImageFileWriter(folder, force: true).Begin("a-edited");
+        using var file = new ImageFileWriter(folder, force: true).Begin(new OutputName("a", "-edited"));
         file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(8))), isFinal: true);
         Assert.Equal(Path.Combine(folder, "a-edited.png"), file.Commit().Path);
         Assert.Equal(Png(8), File.ReadAllBytes(Path.Combine(folder, "a-edited.png")));
         Assert.Single(Directory.GetFiles(folder));
+    }
+
+    [Fact]
+    public void Force_never_lets_one_runs_results_replace_each_other()
+    {
+        string folder = TestPaths.NewTempFolder();
+        var writer = new ImageFileWriter(folder, force: true);
+        for (int i = 0; i < 5; i++)
+        {
+            using var file = writer.Begin(new OutputName("x", "-edited"));
+            file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(30 + i))), isFinal: true);
+            file.Commit();
+        }
+        Assert.Equal(5, Directory.GetFiles(folder).Length);
+        // A later run with -Force replaces the first name, which the earlier run made.
+        using (var file = new ImageFileWriter(folder, force: true).Begin(new OutputName("x", "-edited")))
+        {
+            file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(99))), isFinal: true);
+            Assert.Equal(Path.Combine(folder, "x-edited.png"), file.Commit().Path);
+        }
+        Assert.Equal(Png(99), File.ReadAllBytes(Path.Combine(folder, "x-edited.png")));
+        Assert.Equal(5, Directory.GetFiles(folder).Length);
+    }
+
+    [Fact]
+    public void Temporary_files_are_deleted_when_the_process_is_told_to_end()
+    {
+        string folder = TestPaths.NewTempFolder();
+        var file = new ImageFileWriter(folder, false).Begin(new OutputName("half", "-edited"));
+        file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(40))), isFinal: false);
+        Assert.Single(Directory.GetFiles(folder, "*.tmp", SearchOption.TopDirectoryOnly).Concat(Directory.GetFiles(folder, ".*")).Distinct());
+        TemporaryFiles.DeleteAll();
+        Assert.Empty(Directory.GetFileSystemEntries(folder));
+        file.Dispose();
     }
 
     [Fact]

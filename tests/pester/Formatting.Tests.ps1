@@ -32,7 +32,7 @@ Index         : 0
 Path          : /out/cat-edited.png
 Url           :
 RevisedPrompt :
-B64Json       : (in the saved file)
+B64Json       : (in the saved file; GetB64Json() reads it back)
 
 Index         : 1
 Path          :
@@ -68,7 +68,7 @@ Size              : 1024x1024
 Quality           : high
 Background        : opaque
 OutputFormat      : png
-B64Json           : (in the saved file)
+B64Json           : (in the saved file; GetB64Json() reads it back)
 Usage             : 1106 tokens (50 in, 1056 out)
 Path              : /out/cat-edited.png
 RequestId         : req_def456

@@ -48,6 +48,23 @@ Describe 'Help for <Name>' -ForEach $cmdlets {
     }
 }
 
+Describe 'Help for <Name>' -ForEach @(@{ Name = 'Add-ImageEditFile' }, @{ Name = 'Remove-ImageEditFile' }, @{ Name = 'Get-ImageEditModel' }) {
+    BeforeAll {
+        Import-Module $env:IMAGEEDIT_TEST_MODULE -Force
+        $script:help = Get-Help $Name -Full
+    }
+
+    It 'has a synopsis, a description, every parameter described and four examples' {
+        $help.Synopsis | Should -Not -Match "^\s*$Name \["
+        ($help.description.Text -join ' ').Length | Should -BeGreaterThan 150
+        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+        foreach ($parameter in (Get-Command $Name).Parameters.Keys | Where-Object { $_ -notin $common }) {
+            ((Get-Help $Name -Parameter $parameter).description.Text -join ' ') | Should -Not -BeNullOrEmpty -Because "-$parameter needs a description"
+        }
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 4
+    }
+}
+
 Describe 'Help topics' {
     BeforeAll {
         Import-Module $env:IMAGEEDIT_TEST_MODULE -Force
@@ -62,5 +79,12 @@ Describe 'Help topics' {
         $about | Should -Match 'about_ImageEdit'
         $about | Should -Match 'CHECKED BEFORE SENDING'
         $about | Should -Match 'MaskSizeMismatch'
+    }
+
+    It 'carries the rules table generated from the field descriptions and the model table' {
+        $about = Get-Help about_ImageEdit | Out-String
+        $about | Should -Match '-Moderation\s+moderation\s+low, auto\s+JSON'
+        $about | Should -Match 'gpt-image-1\.5\s.*2026-12-01\s+gpt-image-2'
+        $about | Should -Match '-Quality\s+quality'
     }
 }

@@ -113,6 +113,34 @@ Describe 'Promises in messy, concurrent batches' {
             Get-TestApiRequest $server | Should -BeNullOrEmpty
         }
 
+        It 'refuses an -OutputDirectory on another provider (<Folder>) before sending' -ForEach @(@{ Folder = 'Variable:\x' }, @{ Folder = 'Function:\zz' }, @{ Folder = 'Env:\' }) {
+            Edit-Image $lighthouse -Prompt 'x' -OutputDirectory $Folder -ErrorVariable failures -ErrorAction SilentlyContinue
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'OutputDirectoryNotUsable,*'
+            $failures[0].Exception.Message | Should -BeLike "*'$Folder'*"
+            Get-TestApiRequest $server | Should -BeNullOrEmpty
+        }
+
+        It 'saves relative to the current location, not the process''s working folder' {
+            Push-Location $TestDrive
+            try {
+                $result = Edit-Image $lighthouse -Prompt 'x' -OutputDirectory 'relative-out'
+                $result.Data[0].Path | Should -Be (Join-Path $TestDrive 'relative-out/lighthouse-edited.png')
+            }
+            finally { Pop-Location }
+        }
+
+        It 'never lets -Force replace a result of the same run (same name from many folders)' {
+            $out = Join-Path $TestDrive 'forced'
+            New-Item -ItemType Directory $out | Out-Null
+            Set-Content (Join-Path $out 'img-edited.png') 'an old result'
+            $results = $eightFolders | Edit-Image -Prompt 'x' -OutputDirectory $out -Force -ThrottleLimit 8
+            @($results.Data.Path | Sort-Object -Unique) | Should -HaveCount 8
+            @(Get-ChildItem -LiteralPath $out -Force) | Should -HaveCount 8
+            Get-Content -LiteralPath (Join-Path $out 'img-edited.png') -Raw | Should -Not -BeLike 'an old result*'
+            foreach ($result in $results) { Get-Sha256 $result.Data[0].Path | Should -Be (Get-ReturnedHashes $result)[0] }
+        }
+
         It 'checks the folder under -WhatIf too, without creating it' {
             $new = Join-Path $TestDrive 'whatif-new/deeper'
             Edit-Image $lighthouse -Prompt 'x' -OutputDirectory $new -WhatIf
@@ -145,6 +173,31 @@ Describe 'Promises in messy, concurrent batches' {
             $hash = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($bytes)).ToLowerInvariant()
             $hash | Should -Be (Get-TestApiRequest $server -EditsOnly)[0].returnedImageSha256[0]
             $image.Sha256 | Should -Be $hash
+        }
+
+        It 'leaves no temporary file when the batch is ended with SIGTERM mid-save (<Trials> trials)' -Skip:$IsWindows -ForEach @(@{ Trials = 3 }) {
+            $runner = Join-Path $TestDrive 'sigterm.ps1'
+            Set-Content $runner @'
+param($Module, $Base, $Key, $Out, $Image)
+Import-Module $Module
+$env:OPENAI_API_KEY = $Key; $env:OPENAI_BASE_URL = $Base
+1..6 | ForEach-Object { Get-Item $Image } | Edit-Image -Prompt x -OutputDirectory $Out -ThrottleLimit 6 | Out-Null
+'@
+            for ($trial = 1; $trial -le $Trials; $trial++) {
+                Reset-TestApiServer $server
+                # Large answers, so that the saves are under way when the signal comes.
+                Set-TestApiScript $server @(@{ imageBytes = 40000000; repeat = 6 })
+                $out = Join-Path $TestDrive "sigterm-$trial"
+                $process = Start-Process -FilePath ([Environment]::ProcessPath) -PassThru -ArgumentList @(
+                    if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' }
+                    '-NoProfile', '-File', $runner, $env:IMAGEEDIT_TEST_MODULE, $server.BaseUri, $server.ApiKey, $out, $lighthouse)
+                $deadline = [DateTime]::UtcNow.AddSeconds(60)
+                while ([DateTime]::UtcNow -lt $deadline -and -not (Get-ChildItem -LiteralPath $out -Force -Filter '*.tmp' -ErrorAction SilentlyContinue)) { Start-Sleep -Milliseconds 10 }
+                Get-ChildItem -LiteralPath $out -Force -Filter '*.tmp' | Should -Not -BeNullOrEmpty -Because 'the signal must come while a save is under way'
+                & kill -TERM $process.Id
+                $process.WaitForExit(30000) | Should -BeTrue
+                @(Get-ChildItem -LiteralPath $out -Force -Filter '*.tmp') | Should -HaveCount 0
+            }
         }
 
         It 'saves a 215-character name whole, with no temporary name pushing it over the limit' {

@@ -12,7 +12,7 @@ namespace ImageEdit.Commands
     /// </summary>
     internal static class ConnectionFactory
     {
-        public static ApiConnection Create(ImageEditCommandBase command)
+        public static ApiConnection Create(ApiCommandBase command, string? deployment = null)
         {
             var apiType = command.ApiType ?? ChooseApiType(command);
             Uri baseUri = apiType == ApiType.Azure
@@ -37,13 +37,13 @@ namespace ImageEdit.Commands
                 command.Organization ?? Environment("OPENAI_ORG_ID"),
                 command.Project ?? Environment("OPENAI_PROJECT_ID"),
                 TimeSpan.FromSeconds(command.TimeoutSec), command.MaximumRetryCount, apiType,
-                command.Deployment ?? Environment("AZURE_OPENAI_DEPLOYMENT"),
+                deployment ?? Environment("AZURE_OPENAI_DEPLOYMENT"),
                 command.ApiVersion ?? Environment("OPENAI_API_VERSION"),
                 command.AccessToken);
         }
 
         /// <summary>Azure when its endpoint is configured and nothing points at OpenAI; OpenAI otherwise.</summary>
-        private static ApiType ChooseApiType(ImageEditCommandBase command)
+        private static ApiType ChooseApiType(ApiCommandBase command)
         {
             bool azureConfigured = Environment("AZURE_OPENAI_ENDPOINT") != null;
             bool openAiConfigured = command.BaseUri != null || command.ApiKey != null
@@ -51,7 +51,7 @@ namespace ImageEdit.Commands
             return azureConfigured && !openAiConfigured ? ApiType.Azure : ApiType.OpenAI;
         }
 
-        private static Uri? ParseUri(string? value, string source, ImageEditCommandBase command)
+        private static Uri? ParseUri(string? value, string source, ApiCommandBase command)
         {
             if (value is null)
             {

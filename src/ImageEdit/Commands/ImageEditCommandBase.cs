@@ -1,15 +1,13 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using ImageEdit.Http;
+using ImageEdit.Images;
 using ImageEdit.Models;
 using ImageEdit.Output;
-using ImageEdit.Images;
 using ImageEdit.Pipeline;
 using ImageEdit.Requests;
 using ImageEdit.Rules;
@@ -17,28 +15,31 @@ using ImageEdit.Rules;
 namespace ImageEdit.Commands
 {
     /// <summary>
-    /// The parameters, path resolution and pipeline plumbing Edit-Image and Get-ImageEditStream share.
-    /// A derived cmdlet says only whether it streams and what one request does.
+    /// The parameters and pipeline glue Edit-Image and Get-ImageEditStream share: inputs become requests, the rules
+    /// check them, ShouldProcess approves them, and the scheduler runs them. A derived cmdlet says only whether it
+    /// streams and what one request does.
     /// </summary>
-    public abstract class ImageEditCommandBase : PSCmdlet, IDisposable
+    public abstract class ImageEditCommandBase : ScheduledCommandBase
     {
         internal const string PathSet = "Path";
         internal const string LiteralPathSet = "LiteralPath";
-        private OperationScheduler? _scheduler;
-        private ApiConnection? _connection;
         private RequestValidator? _validator;
         private HashSet<string> _commandLineParameters = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, LocalCheckException?> _inspectedFolders = new Dictionary<string, LocalCheckException?>(StringComparer.Ordinal);
         private readonly Dictionary<string, LocalCheckException?> _preparedFolders = new Dictionary<string, LocalCheckException?>(StringComparer.Ordinal);
+        private readonly Dictionary<string, ImageFileWriter> _writers = new Dictionary<string, ImageFileWriter>(StringComparer.Ordinal);
 
         /// <summary>
         /// Parameters besides the request fields that bind by property name. A piped FileInfo has Size and User properties
         /// of its own (on Unix, its length and owner), which must not become -Size and -User: of a piped file only the path is taken.
         /// </summary>
-        private static readonly string[] PipelineFileParameters = { nameof(ReferencePath), nameof(Mask), nameof(OutputDirectory) };
+        private static readonly string[] PipelineCompanionParameters =
+        {
+            nameof(ReferencePath), nameof(ReferenceUrl), nameof(ReferenceFileId), nameof(Mask), nameof(MaskUrl), nameof(MaskFileId), nameof(OutputDirectory),
+        };
 
-        /// <summary>The image(s) to edit, one request each. Wildcards are expanded; a piped string binds here.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The image(s) to edit, one request each. Wildcards are expanded; a piped string or FileInfo binds here.</summary>
+        [Parameter(Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         [PipedItemPath]
@@ -49,6 +50,16 @@ namespace ImageEdit.Commands
         [Alias("PSPath", "LP")]
         [ValidateNotNullOrEmpty]
         public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+        /// <summary>Images to edit by URL (https, or a base64 data URL), one request each; sent as a JSON body.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [EmptyStringAsNull]
+        public string[]? ImageUrl { get; set; }
+
+        /// <summary>Images to edit by the ID of a file uploaded with Add-ImageEditFile, one request each; sent as a JSON body.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [EmptyStringAsNull]
+        public string[]? FileId { get; set; }
 
         /// <summary>What to do to the image: the text description of the desired result.</summary>
         [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
@@ -62,11 +73,31 @@ namespace ImageEdit.Commands
         [PipedItemPath]
         public string[]? ReferencePath { get; set; }
 
+        /// <summary>Reference images by URL (https or data URL), after any -ReferencePath; sent as a JSON body.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [EmptyStringAsNull]
+        public string[]? ReferenceUrl { get; set; }
+
+        /// <summary>Reference images by uploaded file ID, after any -ReferencePath and -ReferenceUrl; sent as a JSON body.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [EmptyStringAsNull]
+        public string[]? ReferenceFileId { get; set; }
+
         /// <summary>A PNG whose fully transparent pixels mark where the first image is edited; same width and height as that image.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [EmptyStringAsNull]
         [PipedItemPath]
         public string? Mask { get; set; }
+
+        /// <summary>The mask by URL (https or data URL); sent as a JSON body.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [EmptyStringAsNull]
+        public string? MaskUrl { get; set; }
+
+        /// <summary>The mask by uploaded file ID; sent as a JSON body.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [EmptyStringAsNull]
+        public string? MaskFileId { get; set; }
 
         /// <summary>The model, e.g. gpt-image-2. Left out, none is sent and the API uses its default. A name the rules table does not know is sent as given.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -80,7 +111,7 @@ namespace ImageEdit.Commands
         [RequestField("n", FieldKind.Integer, Minimum = 1, Maximum = 10)]
         public int? Count { get; set; }
 
-        /// <summary>The size of the result: 1024x1024, 1536x1024, 1024x1536 or auto; 256x256 and 512x512 for dall-e-2; WIDTHxHEIGHT for gpt-image-2.</summary>
+        /// <summary>The size of the result: 1024x1024, 1536x1024, 1024x1536 or auto; 256x256 and 512x512 for dall-e-2; WIDTHxHEIGHT for gpt-image-2 (multipart only).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [RequestField("size", FieldKind.Text, Values = "1024x1024|1536x1024|1024x1536|auto|256x256|512x512", JsonValues = "auto|1024x1024|1536x1024|1024x1536")]
         [ArgumentCompleter(typeof(SizeCompleter))]
@@ -115,6 +146,12 @@ namespace ImageEdit.Commands
         [RequestField("output_compression", FieldKind.Integer, Minimum = 0, Maximum = 100, GptImageOnly = true)]
         public int? OutputCompression { get; set; }
 
+        /// <summary>How strictly the content is moderated: low or auto (GPT image models; sent as a JSON body).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [RequestField("moderation", FieldKind.Choice, Values = "low|auto", Bodies = BodyForms.Json, GptImageOnly = true)]
+        [ArgumentCompleter(typeof(FieldValueCompleter))]
+        public string? Moderation { get; set; }
+
         /// <summary>url or b64_json; dall-e-2 only (GPT image models always answer base64).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [RequestField("response_format", FieldKind.Choice, Values = "url|b64_json", Bodies = BodyForms.Multipart)]
@@ -135,56 +172,9 @@ namespace ImageEdit.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        /// <summary>OpenAI or Azure. Default: Azure when $env:AZURE_OPENAI_ENDPOINT is set and no OpenAI base URI or key is given; else OpenAI.</summary>
-        [Parameter]
-        public ApiType? ApiType { get; set; }
-
         /// <summary>Azure: the deployment to post to. Default: $env:AZURE_OPENAI_DEPLOYMENT, else the -Model of each request.</summary>
         [Parameter]
         public string? Deployment { get; set; }
-
-        /// <summary>Azure: the api-version query parameter. Default: $env:OPENAI_API_VERSION, else 2025-04-01-preview.</summary>
-        [Parameter]
-        public string? ApiVersion { get; set; }
-
-        /// <summary>Azure: a Microsoft Entra ID access token, sent as a bearer token instead of a key.</summary>
-        [Parameter]
-        public SecureString? AccessToken { get; set; }
-
-        /// <summary>The API key. Default: $env:OPENAI_API_KEY (Azure: $env:AZURE_OPENAI_API_KEY).</summary>
-        [Parameter]
-        public SecureString? ApiKey { get; set; }
-
-        /// <summary>The API's base address. Default: $env:OPENAI_BASE_URL, else https://api.openai.com/v1. Azure: the resource endpoint (https://NAME.openai.azure.com); default $env:AZURE_OPENAI_ENDPOINT.</summary>
-        [Parameter]
-        public Uri? BaseUri { get; set; }
-
-        /// <summary>Sent as OpenAI-Organization. Default: $env:OPENAI_ORG_ID.</summary>
-        [Parameter]
-        public string? Organization { get; set; }
-
-        /// <summary>Sent as OpenAI-Project. Default: $env:OPENAI_PROJECT_ID.</summary>
-        [Parameter]
-        public string? Project { get; set; }
-
-        /// <summary>Seconds one try may go without an answer (a stream: without data) before it is abandoned. Default 600.</summary>
-        [Parameter]
-        [ValidateRange(1, int.MaxValue)]
-        public int TimeoutSec { get; set; } = 600;
-
-        /// <summary>How many more times a transient failure (408, 409, 429, 5xx, a dropped connection, a timeout) is tried. Default 2.</summary>
-        [Parameter]
-        [ValidateRange(0, 100)]
-        public int MaximumRetryCount { get; set; } = 2;
-
-        /// <summary>How many requests may be in flight at once, over one shared connection pool. Default 4.</summary>
-        [Parameter]
-        [ValidateRange(1, 64)]
-        public int ThrottleLimit { get; set; } = 4;
-
-        /// <summary>Allow sending the key over plain http to a host that is not this machine.</summary>
-        [Parameter]
-        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
         /// <summary>True for Get-ImageEditStream: the request asks for server-sent events.</summary>
         internal abstract bool Streams { get; }
@@ -192,60 +182,61 @@ namespace ImageEdit.Commands
         /// <summary>What one request does once it is built and approved.</summary>
         internal abstract Task RunAsync(ApiConnection connection, ImageEditRequest request, ImageFileWriter? writer, IOutputSink sink, CancellationToken cancellation);
 
+        internal override string Activity => Streams ? "Streaming image edits" : "Editing images";
+
+        internal override string? DeploymentName => Deployment;
+
         protected override void BeginProcessing()
         {
             // Pipeline input is bound after BeginProcessing, so these are exactly the parameters typed on the command line.
             _commandLineParameters = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
-            _connection = ConnectionFactory.Create(this);
-            _scheduler = new OperationScheduler(this, ThrottleLimit, Streams ? "Streaming image edits" : "Editing images");
-            _validator = new RequestValidator(new ImageProbeCache());
+            base.BeginProcessing();
+            _validator = new RequestValidator(new ImageProbeCache(), Connection);
         }
 
         protected override void ProcessRecord()
         {
             IgnoreFieldsOfProviderItems();
             var resolver = new InputPathResolver(this);
-            IReadOnlyList<string> references = Array.Empty<string>();
-            string? mask = null;
+            var inputs = new InputSources(this, resolver).Resolve(ParameterSetName == LiteralPathSet ? LiteralPath : null, ParameterSetName == LiteralPathSet ? null : Path, ImageUrl, FileId);
+            List<ImageSource> references;
+            ImageSource? mask;
             LocalCheckException? companionError = null;
             try
             {
-                references = resolver.ResolveMany(ReferencePath, "ReferencePath");
-                mask = Mask is null ? null : resolver.ResolveOne(Mask, "Mask");
+                references = resolver.ResolveMany(ReferencePath, "ReferencePath").Select(ImageSource.File)
+                    .Concat((ReferenceUrl ?? Array.Empty<string>()).Select(ImageSource.Url))
+                    .Concat((ReferenceFileId ?? Array.Empty<string>()).Select(ImageSource.FileId))
+                    .ToList();
+                mask = InputSources.OneMask(resolver, Mask, MaskUrl, MaskFileId);
             }
             catch (LocalCheckException ex)
             {
                 companionError = ex;
+                references = new List<ImageSource>();
+                mask = null;
             }
 
-            bool literal = ParameterSetName == LiteralPathSet;
-            foreach (string input in literal ? LiteralPath : Path)
+            foreach (var input in inputs)
             {
-                foreach (var resolved in resolver.ResolveInput(input, literal))
+                if (input.Error != null)
                 {
-                    if (resolved.Error != null)
-                    {
-                        WriteError(resolved.Error);
-                        continue;
-                    }
-                    if (companionError != null)
-                    {
-                        // A missing reference image or mask fails each input it was meant for, named by that input.
-                        WriteError(ErrorRecordFactory.Create(companionError, resolved.Path));
-                        continue;
-                    }
-                    var request = BuildRequest(resolved.Path!, references, mask);
-                    if (Check(request))
-                    {
-                        Submit(request);
-                    }
+                    WriteError(input.Error);
+                    continue;
+                }
+                if (companionError != null)
+                {
+                    // A missing reference image or mask fails each input it was meant for, named by that input.
+                    WriteError(ErrorRecordFactory.Create(companionError, input.Source!.Value));
+                    continue;
+                }
+                var request = BuildRequest(input.Source!, references, mask);
+                if (Check(request))
+                {
+                    Submit(request);
                 }
             }
         }
-
-        protected override void EndProcessing() => _scheduler?.WaitAll();
-
-        protected override void StopProcessing() => _scheduler?.Cancel();
 
         /// <summary>
         /// An item from Get-ChildItem or Get-Item binds as a provider-qualified path (through PSPath, or through
@@ -262,7 +253,7 @@ namespace ImageEdit.Commands
                 return;
             }
             var bindable = RequestFields.Declared(GetType()).Select(f => f.Property)
-                .Concat(PipelineFileParameters.Select(name => GetType().GetProperty(name)!));
+                .Concat(PipelineCompanionParameters.Select(name => GetType().GetProperty(name)!));
             foreach (var property in bindable)
             {
                 if (!_commandLineParameters.Contains(property.Name))
@@ -272,16 +263,9 @@ namespace ImageEdit.Commands
             }
         }
 
-        /// <summary>Applies the rules table before anything is sent; a broken rule is this input's error and the batch goes on.</summary>
+        /// <summary>Applies the rules before anything is sent; a broken rule is this input's error and the batch goes on.</summary>
         private bool Check(ImageEditRequest request)
         {
-            if (_connection!.ApiType == Http.ApiType.Azure && _connection.DeploymentFor(request.Model) is null)
-            {
-                WriteError(ErrorRecordFactory.Create(new LocalCheckException("MissingDeployment", ErrorCategory.InvalidArgument, request.SourcePath,
-                    "An Azure OpenAI request needs a deployment, and neither -Deployment nor -Model names one.",
-                    "Pass -Deployment <your deployment name>, or set $env:AZURE_OPENAI_DEPLOYMENT."), request.SourcePath));
-                return false;
-            }
             var result = _validator!.Validate(request);
             foreach (var note in result.Notes)
             {
@@ -303,32 +287,47 @@ namespace ImageEdit.Commands
         private void Submit(ImageEditRequest request)
         {
             string action = Streams ? "Stream an edit" : "Edit";
-            if (!ShouldProcess(request.SourcePath, $"{action} with prompt \"{Abbreviate(request.Prompt)}\" ({Describe(request)}) at {_connection!.Origin}"))
+            if (!ShouldProcess(request.SourcePath, $"{action} with prompt \"{Abbreviate(request.Prompt)}\" ({Describe(request)}) at {Connection.Origin}"))
             {
                 return;
             }
-            if (!_connection.HasCredentials)
-            {
-                ThrowTerminatingError(ErrorRecordFactory.Create(_connection.ApiType == Http.ApiType.Azure
-                    ? new LocalCheckException("MissingApiKey", ErrorCategory.AuthenticationError, null,
-                        "No Azure OpenAI key or token was given: pass -ApiKey or -AccessToken, or set $env:AZURE_OPENAI_API_KEY.",
-                        "$env:AZURE_OPENAI_API_KEY = '<your key>' (or -AccessToken with a Microsoft Entra ID token)")
-                    : new LocalCheckException("MissingApiKey", ErrorCategory.AuthenticationError, null,
-                        "No API key was given: pass -ApiKey or set $env:OPENAI_API_KEY.",
-                        "$env:OPENAI_API_KEY = '<your key>' (or -ApiKey (Read-Host -AsSecureString))"), null));
-            }
+            RequireCredentials(Connection);
             // The folder is created and proven writable before the request is paid for.
             if (OutputFolderProblem(prepare: true) is { } folderError)
             {
                 WriteError(ErrorRecordFactory.Create(folderError, request.SourcePath));
                 return;
             }
-            var writer = OutputDirectory is null ? null : new ImageFileWriter(OutputFolderPath()!, Force.IsPresent);
-            var connection = _connection;
-            _scheduler!.Start(token => RunAsync(connection, request, writer, _scheduler, token), request.SourcePath);
+            var writer = OutputDirectory is null ? null : WriterFor(OutputFolderPath()!);
+            var connection = Connection;
+            var scheduler = Scheduler;
+            scheduler.Start(token => RunAsync(connection, request, writer, scheduler, token), request.SourcePath);
         }
 
-        private string? OutputFolderPath() => OutputDirectory is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputDirectory);
+        /// <summary>One writer per folder for the whole command, so that -Force never lets this command's results replace each other.</summary>
+        private ImageFileWriter WriterFor(string folder)
+        {
+            if (!_writers.TryGetValue(folder, out var writer))
+            {
+                writer = _writers[folder] = new ImageFileWriter(folder, Force.IsPresent);
+            }
+            return writer;
+        }
+
+        /// <summary>-OutputDirectory as a full file-system path, relative to the current location; another provider's path is refused.</summary>
+        private string? OutputFolderPath()
+        {
+            if (OutputDirectory is null)
+            {
+                return null;
+            }
+            string folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputDirectory, out var provider, out _);
+            if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
+            {
+                throw new NotSupportedException($"it is on the {provider.Name} provider, not a folder on disk");
+            }
+            return folder;
+        }
 
         /// <summary>Why -OutputDirectory cannot take the results (checked once per folder and command), or null when it can.</summary>
         private LocalCheckException? OutputFolderProblem(bool prepare)
@@ -338,7 +337,8 @@ namespace ImageEdit.Commands
             {
                 folder = OutputFolderPath();
             }
-            catch (Exception ex) when (ex is ItemNotFoundException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException)
+            catch (Exception ex) when (ex is ItemNotFoundException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException
+                || ex is NotSupportedException || ex is ArgumentException || ex is PSInvalidOperationException)
             {
                 return OutputFolder.Unusable(OutputDirectory!, ex.Message);
             }
@@ -355,9 +355,9 @@ namespace ImageEdit.Commands
             return problem;
         }
 
-        private ImageEditRequest BuildRequest(string image, IReadOnlyList<string> references, string? mask)
+        private ImageEditRequest BuildRequest(ImageSource image, IReadOnlyList<ImageSource> references, ImageSource? mask)
         {
-            var images = new List<string>(1 + references.Count) { image };
+            var images = new List<ImageSource>(1 + references.Count) { image };
             images.AddRange(references);
             var fields = new List<KeyValuePair<string, object?>>();
             foreach (var (field, property) in RequestFields.Declared(GetType()))
@@ -378,14 +378,9 @@ namespace ImageEdit.Commands
         {
             var parts = new List<string> { request.Model ?? "default model" };
             if (request.Images.Count > 1) parts.Add($"{request.Images.Count - 1} reference image(s)");
-            if (request.Mask != null) parts.Add("mask " + System.IO.Path.GetFileName(request.Mask));
+            if (request.Mask != null) parts.Add("mask " + request.Mask.Display);
+            if (request.UsesJson) parts.Add("JSON body");
             return string.Join(", ", parts);
-        }
-
-        public void Dispose()
-        {
-            _scheduler?.Dispose();
-            GC.SuppressFinalize(this);
         }
     }
 }

@@ -133,8 +133,12 @@ namespace ImageEdit.Commands
             new LocalCheckException("PathNotFound", ErrorCategory.ObjectNotFound, input,
                 $"Cannot find {(parameter == "Path" ? "the file" : "the -" + parameter + " file")} '{input}'.",
                 literal || !WildcardPattern.ContainsWildcardCharacters(input)
-                    ? "Check the path; for a name with [brackets] use -LiteralPath."
-                    : "Check the pattern: it matched no files.");
+                    ? "Check the path" + (LooksLikeUrl(input) ? "; for an image on the web use -ImageUrl." : "; for a name with [brackets] use -LiteralPath.")
+                    : "It was read as a wildcard pattern and matched no file. For a name with [brackets] use -LiteralPath (in a CSV, a LiteralPath column instead of Path).");
+
+        private static bool LooksLikeUrl(string input) =>
+            input.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || input.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+            || input.StartsWith("data:", StringComparison.OrdinalIgnoreCase);
     }
 
     internal sealed class ResolvedInput

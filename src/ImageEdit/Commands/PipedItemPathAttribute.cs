@@ -21,9 +21,12 @@ namespace ImageEdit.Commands
             {
                 return QualifiedEscapedPath(item);
             }
-            if (inputData is PSObject row && !(value is string) && LiteralPathOfRow(row) is { } literal)
+            if (inputData is PSObject row && !(value is string) && !(value is System.Collections.IEnumerable))
             {
-                return literal;
+                // A row that names its image by LiteralPath or PSPath binds that literally; a row with no path at all (an
+                // ImageUrl or FileId row, or an Add-ImageEditFile result) binds a marker that means "no path", so that
+                // PowerShell does not turn the whole row into a string for -Path.
+                return LiteralPathOfRow(row) ?? (row.Properties["Path"] is null ? RowWithoutPathMarker + row : inputData);
             }
             if (value is IList list && !(value is string))
             {
@@ -69,6 +72,14 @@ namespace ImageEdit.Commands
             }
             return WildcardPattern.Escape(literal);
         }
+
+        /// <summary>The start of the marker -Path binds for a row with no path: ProcessRecord reads it as "no path given".</summary>
+        internal const string RowWithoutPathMarker = "\u0000row-without-path:";
+
+        internal static bool IsRowWithoutPath(string path) => path.StartsWith(RowWithoutPathMarker, System.StringComparison.Ordinal);
+
+        /// <summary>How an error names a row that had no path: the row's text.</summary>
+        internal static string DescribeRow(string marker) => marker.Substring(RowWithoutPathMarker.Length);
 
         internal static bool IsPipedItemPath(string path) => path.StartsWith(FileSystemQualifier, System.StringComparison.OrdinalIgnoreCase);
 

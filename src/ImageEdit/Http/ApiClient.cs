@@ -2,19 +2,18 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Management.Automation;
 using System.Net;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
-using ImageEdit.Models;
 
 namespace ImageEdit.Http
 {
     /// <summary>
-    /// The one HTTP core both cmdlets call: builds the multipart body from the request's files for every try,
-    /// sends it with the credentials, retries what is transient, bounds each try by the timeout, and hands a
-    /// successful answer to the caller's reader inside the same try.
+    /// The one HTTP core every cmdlet calls: builds the call's body anew for every try, sends it with the credentials,
+    /// retries what is transient, bounds each try by the timeout, and hands a successful answer to the caller's reader
+    /// inside the same try. It knows nothing of request fields, saving files or PowerShell: logging and upload progress
+    /// reach it as plain interfaces.
     /// </summary>
     internal sealed class ApiClient
     {
@@ -26,19 +25,15 @@ namespace ImageEdit.Http
         private readonly RetryPolicy _retryPolicy;
         private readonly RateLimitGate _gate;
 
-        private readonly Action<ProgressRecord>? _progress;
-        private readonly int _parentActivityId;
+        private readonly IUploadProgress? _progress;
 
         /// <param name="connection">Where and how to send.</param>
         /// <param name="log">Where Verbose and Debug lines go.</param>
-        /// <param name="progress">Where upload progress goes; null shows none.</param>
+        /// <param name="progress">Where upload progress goes; null reports none.</param>
         /// <param name="http">The client to send with; the shared pooled one by default.</param>
         /// <param name="retryPolicy">When to retry; the SDKs' rules by default.</param>
-        /// <param name="parentActivityId">The progress bar an upload's bar sits under.</param>
-        public ApiClient(ApiConnection connection, ILog log, Action<ProgressRecord>? progress = null, HttpClient? http = null, RetryPolicy? retryPolicy = null,
-            int parentActivityId = -1)
+        public ApiClient(ApiConnection connection, ILog log, IUploadProgress? progress = null, HttpClient? http = null, RetryPolicy? retryPolicy = null)
         {
-            _parentActivityId = parentActivityId;
             _connection = connection;
             _log = log;
             _progress = progress;
@@ -51,11 +46,11 @@ namespace ImageEdit.Http
         public static HttpClient SharedHttpClient => Shared.Value;
 
         /// <summary>
-        /// Sends <paramref name="request"/> and returns what <paramref name="readAnswer"/> makes of a 2xx answer.
+        /// Carries out <paramref name="call"/> and returns what <paramref name="readAnswer"/> makes of a 2xx answer.
         /// A transient failure before <see cref="TryContext.Commit"/> is tried again; after it (events already
         /// written to the pipeline) it is not, so nothing reaches the user twice.
         /// </summary>
-        public async Task<T> SendAsync<T>(ImageEditRequest request, Func<HttpResponseMessage, TryContext, Task<T>> readAnswer,
+        public async Task<T> SendAsync<T>(ApiCall call, Func<HttpResponseMessage, TryContext, Task<T>> readAnswer,
             CancellationToken cancellation)
         {
             for (int attempt = 0; ; attempt++)
@@ -69,19 +64,19 @@ namespace ImageEdit.Http
                 try
                 {
                     var stopwatch = Stopwatch.StartNew();
-                    _log.Verbose($"POST {_connection.EditsUri(request.Model)} for {Path.GetFileName(request.SourcePath)}" +
+                    _log.Verbose($"{call.Method} {call.Uri.GetLeftPart(UriPartial.Path)} for {call.Subject}" +
                                  (attempt > 0 ? $" (retry {attempt} of {_connection.MaximumRetryCount})" : ""));
-                    var upload = UploadProgress.For(request, _progress, _parentActivityId);
+                    var upload = call.UploadBytes > 0 ? _progress?.Begin(call.Subject, call.UploadBytes) : null;
                     try
                     {
-                        response = await SendFollowingRedirectsAsync(request, tryContext.Token, upload is null ? null : upload.Report).ConfigureAwait(false);
+                        response = await SendFollowingRedirectsAsync(call, tryContext.Token, upload is null ? null : upload.Report).ConfigureAwait(false);
                     }
                     finally
                     {
                         upload?.Complete();
                     }
                     string? requestId = RequestId(response);
-                    _log.Verbose($"HTTP {(int)response.StatusCode} {response.StatusCode} after {stopwatch.ElapsedMilliseconds} ms" +
+                    _log.Verbose($"HTTP {(int)response.StatusCode} {response.StatusCode} for {call.Subject} after {stopwatch.ElapsedMilliseconds} ms" +
                                  (requestId is null ? "" : $", request id {requestId}"));
                     if (response.IsSuccessStatusCode)
                     {
@@ -123,15 +118,15 @@ namespace ImageEdit.Http
             }
         }
 
-        private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(ImageEditRequest request, CancellationToken token, Action<long>? bytesSent)
+        private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(ApiCall call, CancellationToken token, Action<long>? bytesSent)
         {
-            Uri target = _connection.EditsUri(request.Model);
+            Uri target = call.Uri;
             bool sameOrigin = true;
             for (int redirects = 0; ; redirects++)
             {
-                using var message = new HttpRequestMessage(HttpMethod.Post, target)
+                using var message = new HttpRequestMessage(call.Method, target)
                 {
-                    Content = MultipartBodyBuilder.Build(request, token, bytesSent),
+                    Content = call.BuildBody?.Invoke(token, bytesSent),
                 };
                 if (sameOrigin)
                 {

@@ -80,6 +80,20 @@ namespace ImageEdit.Http
             return new Uri($"{root}/openai/deployments/{Uri.EscapeDataString(deployment)}/images/edits?api-version={Uri.EscapeDataString(ApiVersion)}");
         }
 
+        /// <summary>The Files API: {base}/files, or on Azure {endpoint}/openai/files?api-version=...; <paramref name="fileId"/> names one file.</summary>
+        public Uri FilesUri(string? fileId = null) => Resource("files" + (fileId is null ? "" : "/" + Uri.EscapeDataString(fileId)));
+
+        /// <summary>The Models API: {base}/models, or on Azure {endpoint}/openai/models?api-version=....</summary>
+        public Uri ModelsUri() => Resource("models");
+
+        private Uri Resource(string path)
+        {
+            string root = BaseUri.AbsoluteUri.TrimEnd('/');
+            return ApiType == ApiType.OpenAI
+                ? new Uri($"{root}/{path}")
+                : new Uri($"{root}/openai/{path}?api-version={Uri.EscapeDataString(ApiVersion)}");
+        }
+
         internal void ApplyCredentials(HttpRequestMessage message)
         {
             if (AccessToken != null)

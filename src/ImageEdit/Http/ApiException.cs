@@ -36,6 +36,9 @@ namespace ImageEdit.Http
         /// <summary>Whether the status, an error event in a stream, or a stream that ended early says this failed.</summary>
         public ApiFailureKind Kind { get; }
 
+        /// <summary>What to do about it when the caller knows better than the status alone (a retired model's replacement).</summary>
+        public string? Advice { get; internal set; }
+
         private static string Compose(HttpStatusCode status, string message, string? type, string? param, string? code, string? requestId)
         {
             string details = string.Join(", ", new[]

@@ -42,7 +42,7 @@ namespace ImageEdit.Http
         /// <summary>Adds a file part (a symbolic link sends its target's bytes); its length is taken now and must not change before it is sent.</summary>
         public void AddFile(string name, string path, string contentType)
         {
-            long length = ImageEdit.Images.FileTarget.Length(path);
+            long length = Images.FileTarget.Length(path);
             string head = $"--{_boundary}\r\nContent-Disposition: form-data; name=\"{Escape(name)}\"; filename=\"{Escape(Path.GetFileName(path))}\"\r\n" +
                           $"Content-Type: {contentType}\r\n\r\n";
             _parts.Add(new Part(Utf8.GetBytes(head), null, path, length));

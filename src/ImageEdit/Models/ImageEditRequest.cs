@@ -7,19 +7,21 @@ using ImageEdit.Requests;
 namespace ImageEdit.Models
 {
     /// <summary>
-    /// One request to POST /images/edits, as the cmdlet resolved it: full file paths, the prompt, and the request
-    /// fields that were given (by wire name, in <see cref="RequestFields"/> order). A field not given is not sent.
+    /// One request to POST /images/edits, as the cmdlet resolved it: the images (files, URLs or file IDs), the prompt,
+    /// and the request fields that were given (by wire name, in <see cref="RequestFields"/> order). A field not given is
+    /// not sent. Whether it goes as multipart or JSON follows from what it holds.
     /// </summary>
-    public sealed class ImageEditRequest
+    internal sealed class ImageEditRequest
     {
         private readonly Dictionary<string, object> _fields;
 
         /// <param name="images">The image to edit first, then the reference images.</param>
         /// <param name="prompt">The text of the edit.</param>
-        /// <param name="mask">The mask file, if any.</param>
+        /// <param name="mask">The mask, if any.</param>
         /// <param name="fields">Field values by wire name: strings for text and choices, ints for numbers; null values are left out.</param>
         /// <param name="stream">True to ask for server-sent events.</param>
-        public ImageEditRequest(IReadOnlyList<string> images, string prompt, string? mask = null, IEnumerable<KeyValuePair<string, object?>>? fields = null, bool stream = false)
+        public ImageEditRequest(IReadOnlyList<ImageSource> images, string prompt, ImageSource? mask = null, IEnumerable<KeyValuePair<string, object?>>? fields = null,
+            bool stream = false)
         {
             Images = images;
             Prompt = prompt;
@@ -36,11 +38,31 @@ namespace ImageEdit.Models
             }
         }
 
+        /// <summary>A request of local files (as most tests and the benchmark build them).</summary>
+        public ImageEditRequest(IReadOnlyList<string> images, string prompt, string? mask = null, IEnumerable<KeyValuePair<string, object?>>? fields = null,
+            bool stream = false)
+            : this(images.Select(ImageSource.File).ToList(), prompt, mask is null ? null : ImageSource.File(mask), fields, stream)
+        {
+        }
+
         /// <summary>The image to edit first, then the reference images.</summary>
-        public IReadOnlyList<string> Images { get; }
+        public IReadOnlyList<ImageSource> Images { get; }
         public string Prompt { get; }
-        public string? Mask { get; }
+        public ImageSource? Mask { get; }
         public bool Stream { get; }
+
+        /// <summary>The image being edited.</summary>
+        public ImageSource Source => Images[0];
+
+        /// <summary>The input the request is about, as given (a path, a URL or a file ID): results and errors name it.</summary>
+        public string SourcePath => Images[0].Value;
+
+        /// <summary>
+        /// True when the request must go as JSON: an image or the mask is given by URL or file ID, or a field only the JSON
+        /// body carries (moderation) is set. Local files then travel as data URLs.
+        /// </summary>
+        public bool UsesJson =>
+            Images.Any(i => !i.IsFile) || (Mask != null && !Mask.IsFile) || Fields.Any(f => (f.Key.Bodies & BodyForms.Multipart) == 0);
 
         /// <summary>The fields given, by wire name, in the order they go on the wire.</summary>
         public IEnumerable<KeyValuePair<RequestField, object>> Fields =>
@@ -54,23 +76,7 @@ namespace ImageEdit.Models
         public string? OutputFormat => Value("output_format") as string;
         public int? PartialImages => Value("partial_images") as int?;
 
-        /// <summary>The path the request is about: the image being edited.</summary>
-        public string SourcePath => Images[0];
-
-        /// <summary>The text fields of the multipart body, in wire names, numbers in invariant culture.</summary>
-        public IEnumerable<KeyValuePair<string, string>> TextFields()
-        {
-            yield return Field("prompt", Prompt);
-            if (Stream) yield return Field("stream", "true");
-            foreach (var field in Fields)
-            {
-                yield return Field(field.Key.WireName, field.Value is int number ? number.ToString(CultureInfo.InvariantCulture) : (string)field.Value);
-            }
-        }
-
-        /// <summary>The multipart name of the image files: <c>image</c> for one, <c>image[]</c> for each of several.</summary>
-        public string ImageFieldName => Images.Count == 1 ? "image" : "image[]";
-
-        private static KeyValuePair<string, string> Field(string name, string value) => new KeyValuePair<string, string>(name, value);
+        /// <summary>A field's value as the wire writes it: numbers in invariant culture.</summary>
+        public static string WireText(object value) => value is int number ? number.ToString(CultureInfo.InvariantCulture) : (string)value;
     }
 }

@@ -97,7 +97,7 @@ namespace ImageEdit.Models
         }
 
         private static InvalidOperationException Changed(string path, string why) =>
-            new InvalidOperationException($"B64Json is read back from {path}, but {why}; it is no longer the image the API returned. Use the file's new copy, or edit the image again.");
+            new InvalidOperationException($"B64Json is read back from {path}, but {why}; it is no longer the image the API returned. If the file was moved, read it where it is now; otherwise edit the image again.");
 
         private static InvalidOperationException Changed(SavedImage saved, string why) => Changed(saved.Path!, why);
     }

@@ -4,7 +4,7 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using ImageEdit.Http;
-using ImageEdit.Http.Wire;
+using ImageEdit.Responses;
 using ImageEdit.Models;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
@@ -25,11 +25,11 @@ namespace ImageEdit.Operations
 
         public async Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation)
         {
-            var client = new ApiClient(_connection, sink, sink.WriteProgress, parentActivityId: sink.BatchActivityId);
+            var client = new ApiClient(_connection, sink, new UploadProgress(sink.WriteProgress, sink.BatchActivityId));
             string? requestId = null;
             int count = request.Count ?? 1;
-            Func<int, PendingImageFile>? openImage = _writer is null ? null : index => _writer.Begin(OutputNames.Edited(request.SourcePath, index, count));
-            using var answer = await client.SendAsync(request, async (response, attempt) =>
+            Func<int, PendingImageFile>? openImage = _writer is null ? null : index => _writer.Begin(OutputNames.Edited(request.Source.Stem, index, count));
+            using var answer = await EditCall.SendAsync(client, request, _connection, async (response, attempt) =>
             {
                 requestId = ApiClient.RequestId(response);
                 return await ImagesResponseReader.ReadAsync(response, openImage, attempt.Token).ConfigureAwait(false);
@@ -49,7 +49,7 @@ namespace ImageEdit.Operations
                     }
                     else if (_writer != null && image.Url != null)
                     {
-                        file = await DownloadAsync(image.Url, OutputNames.Edited(request.SourcePath, image.Index, answer.Images.Count), failures, cancellation).ConfigureAwait(false);
+                        file = await DownloadAsync(image.Url, OutputNames.Edited(request.Source.Stem, image.Index, answer.Images.Count), failures, cancellation).ConfigureAwait(false);
                     }
                     if (file?.Path != null)
                     {
@@ -79,7 +79,7 @@ namespace ImageEdit.Operations
         }
 
         /// <summary>Saves a url result (base64 results were already decoded into their files while the answer was read); a failed download leaves the url in the result.</summary>
-        private async Task<SavedImage?> DownloadAsync(string url, string baseName, List<Exception> failures, CancellationToken cancellation)
+        private async Task<SavedImage?> DownloadAsync(string url, OutputName name, List<Exception> failures, CancellationToken cancellation)
         {
             try
             {
@@ -90,7 +90,7 @@ namespace ImageEdit.Operations
                     throw new HttpRequestException($"Downloading the image from {new Uri(url).GetLeftPart(UriPartial.Path)} failed: HTTP {(int)response.StatusCode} {response.StatusCode}. Its url is in the result, valid for 60 minutes.");
                 }
                 using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                return await _writer!.SaveStreamAsync(body, baseName, cancellation).ConfigureAwait(false);
+                return await _writer!.SaveStreamAsync(body, name, cancellation).ConfigureAwait(false);
             }
             catch (HttpRequestException ex)
             {

@@ -11,6 +11,7 @@ using ImageEdit.Http;
 using ImageEdit.Models;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
+using ImageEdit.Responses;
 
 namespace ImageEdit.Operations
 {
@@ -32,7 +33,8 @@ namespace ImageEdit.Operations
         }
 
         public Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation) =>
-            new ApiClient(_connection, sink, sink.WriteProgress, parentActivityId: sink.BatchActivityId).SendAsync(request, (response, attempt) => ReadEventsAsync(request, response, attempt, sink), cancellation);
+            EditCall.SendAsync(new ApiClient(_connection, sink, new UploadProgress(sink.WriteProgress, sink.BatchActivityId)), request, _connection,
+                (response, attempt) => ReadEventsAsync(request, response, attempt, sink), cancellation);
 
         private async Task<bool> ReadEventsAsync(ImageEditRequest request, HttpResponseMessage response, TryContext attempt, IOutputSink sink)
         {
@@ -45,7 +47,7 @@ namespace ImageEdit.Operations
                     ApiErrorParser.DescribeBody(body, mediaType), null, null, null, requestId);
             }
 
-            string name = Path.GetFileName(request.SourcePath);
+            string name = request.Source.Display;
             var progress = new ProgressRecord(ActivityIds.Next(), $"Streaming the edit of {name}", "Waiting for the first image")
             {
                 ParentActivityId = sink.BatchActivityId,
@@ -77,7 +79,7 @@ namespace ImageEdit.Operations
                     if (streamEvent.Type == PartialImageEvent)
                     {
                         int index = payload.PartialImageIndex ?? events - 1;
-                        var saved = Commit(image, OutputNames.Partial(request.SourcePath, index), sink);
+                        var saved = Commit(image, OutputNames.Partial(request.Source.Stem, index), sink);
                         sink.WriteObject(new ImageEditPartialImageEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
                             payload.Background, payload.OutputFormat, index, request.SourcePath, requestId, saved));
                         ReportSaveFailure(saved, request, sink);
@@ -93,7 +95,7 @@ namespace ImageEdit.Operations
                     }
                     else
                     {
-                        var saved = Commit(image, OutputNames.Edited(request.SourcePath, 0, 1), sink);
+                        var saved = Commit(image, OutputNames.Edited(request.Source.Stem, 0, 1), sink);
                         sink.WriteObject(new ImageEditCompletedEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
                             payload.Background, payload.OutputFormat, WireMapping.ToUsage(payload.Usage), request.SourcePath, requestId, saved));
                         ReportSaveFailure(saved, request, sink);
@@ -121,13 +123,13 @@ namespace ImageEdit.Operations
         }
 
         /// <summary>Gives an image already decoded into its pending file its final name; null when not saving.</summary>
-        private static SavedImage? Commit(ParsedImage image, string baseName, IOutputSink sink)
+        private static SavedImage? Commit(ParsedImage image, OutputName name, IOutputSink sink)
         {
             if (image.File is null)
             {
                 return null;
             }
-            var saved = image.File.Commit(baseName);
+            var saved = image.File.Commit(name);
             if (saved.Path != null)
             {
                 sink.Verbose($"Saved {saved.Path}");
@@ -162,7 +164,7 @@ namespace ImageEdit.Operations
             {
                 return new StreamEvent(type, null, null);
             }
-            var parser = new ImagePayloadParser(_writer is null ? null : _ => _writer.Begin(".stream"));
+            var parser = new ImagePayloadParser(_writer is null ? null : _ => _writer.Begin(OutputNames.Pending));
             try
             {
                 parser.Read(data);

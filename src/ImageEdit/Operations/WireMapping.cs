@@ -1,5 +1,5 @@
 using System;
-using ImageEdit.Http.Wire;
+using ImageEdit.Responses;
 using ImageEdit.Models;
 
 namespace ImageEdit.Operations

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
@@ -11,10 +12,12 @@ namespace ImageEdit.Output
     /// Saves returned images into one folder without ever losing or overwriting a file: each is written to a hidden
     /// temporary file in that folder and, once complete, claimed under the first free name atomically (see
     /// <see cref="NameClaim"/>), so that any number of writers, in this process or others, can save to one name at
-    /// once. With -Force an existing file of the first name is replaced instead.
+    /// once. With -Force a file of the first name that existed before is replaced instead, but never one this writer
+    /// saved itself: one command's results never replace each other. A command uses one writer per folder.
     /// </summary>
     internal sealed class ImageFileWriter
     {
+        private readonly ConcurrentDictionary<string, bool> _savedByThisRun = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         /// <summary>The longest file name (in UTF-8 bytes) the common file systems take.</summary>
         internal const int MaxFileNameBytes = 255;
 
@@ -32,12 +35,12 @@ namespace ImageEdit.Output
         public string Directory { get; }
 
         /// <summary>Starts a new image; write to it, then commit it, or dispose it to discard it.</summary>
-        public PendingImageFile Begin(string baseName) => new PendingImageFile(this, baseName);
+        public PendingImageFile Begin(OutputName name) => new PendingImageFile(this, name);
 
         /// <summary>Copies a downloaded image into a new file.</summary>
-        public async Task<SavedImage> SaveStreamAsync(Stream source, string baseName, CancellationToken cancellation)
+        public async Task<SavedImage> SaveStreamAsync(Stream source, OutputName name, CancellationToken cancellation)
         {
-            using var file = Begin(baseName);
+            using var file = Begin(name);
             await file.CopyFromAsync(source, cancellation).ConfigureAwait(false);
             return file.Commit();
         }
@@ -46,31 +49,37 @@ namespace ImageEdit.Output
         internal string TemporaryPath() => Path.Combine(Directory, $".imageedit-{Guid.NewGuid():N}.tmp");
 
         /// <summary>Gives the finished temporary file its final name: base.ext, else "base (2).ext", "base (3).ext"...</summary>
-        internal string Claim(string temporary, string baseName, string extension)
+        internal string Claim(string temporary, OutputName name, string extension)
         {
-            string stem = FitName(baseName, extension);
+            string baseName = FitName(name, extension);
             for (int attempt = 1; ; attempt++)
             {
-                string candidate = Path.Combine(Directory, stem + (attempt == 1 ? "" : $" ({attempt})") + extension);
-                if (_force && attempt == 1)
+                string candidate = Path.Combine(Directory, baseName + (attempt == 1 ? "" : $" ({attempt})") + extension);
+                if (_force && attempt == 1 && !_savedByThisRun.ContainsKey(candidate))
                 {
                     NameClaim.Replace(temporary, candidate);
+                    _savedByThisRun[candidate] = true;
                     return candidate;
                 }
                 if (NameClaim.TryClaim(temporary, candidate))
                 {
+                    _savedByThisRun[candidate] = true;
                     return candidate;
                 }
             }
         }
 
-        /// <summary>The base name, shortened at a character boundary when base + counter + extension would not fit a file name.</summary>
-        internal static string FitName(string baseName, string extension)
+        /// <summary>
+        /// The name, its stem shortened at a character boundary when stem + suffix + counter + extension would not fit a
+        /// file name; the suffix (-edited-2) is kept whole, so the images of one source stay apart.
+        /// </summary>
+        internal static string FitName(OutputName name, string extension)
         {
-            int budget = MaxFileNameBytes - CounterRoom - Encoding.UTF8.GetByteCount(extension);
+            int budget = MaxFileNameBytes - CounterRoom - Encoding.UTF8.GetByteCount(extension) - Encoding.UTF8.GetByteCount(name.Suffix);
+            string baseName = name.Stem;
             if (Encoding.UTF8.GetByteCount(baseName) <= budget)
             {
-                return baseName;
+                return baseName + name.Suffix;
             }
             var fitted = new StringBuilder();
             int used = 0;
@@ -86,7 +95,7 @@ namespace ImageEdit.Output
                 used += bytes;
                 i += width - 1;
             }
-            return fitted.ToString();
+            return fitted + name.Suffix;
         }
 
         /// <summary>Removes files saved for a request that then failed, so a failed request leaves nothing.</summary>

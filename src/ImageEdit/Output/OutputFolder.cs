@@ -60,7 +60,7 @@ namespace ImageEdit.Output
 
         public static LocalCheckException Unusable(string folder, string why) =>
             new LocalCheckException(ErrorId, ErrorCategory.WriteError, folder,
-                $"-OutputDirectory '{folder}' cannot take the results: {why}. Nothing was sent.",
+                $"-OutputDirectory '{folder}' cannot take the results: {why.TrimEnd().TrimEnd('.')}. Nothing was sent.",
                 "Pass -OutputDirectory a folder you can write to (it is created if missing).");
     }
 }

@@ -16,7 +16,7 @@ namespace ImageEdit.Output
     internal sealed class PendingImageFile : IDisposable
     {
         private readonly ImageFileWriter _writer;
-        private readonly string _baseName;
+        private readonly OutputName _name;
         private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private readonly Base64Decoder _decoder = new Base64Decoder();
         private readonly byte[] _head = new byte[12];
@@ -28,14 +28,15 @@ namespace ImageEdit.Output
         private long _length;
         private bool _finished;
 
-        internal PendingImageFile(ImageFileWriter writer, string baseName)
+        internal PendingImageFile(ImageFileWriter writer, OutputName name)
         {
             _writer = writer;
-            _baseName = baseName;
+            _name = name;
             try
             {
                 _temporary = writer.TemporaryPath();
                 _file = new FileStream(_temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.None);
+                TemporaryFiles.Track(_temporary);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
@@ -58,10 +59,10 @@ namespace ImageEdit.Output
         }
 
         /// <summary>
-        /// Gives the finished image its final name (from <paramref name="baseName"/> when given). When it cannot be saved,
-        /// the returned image holds the bytes and the reason instead of a path.
+        /// Gives the finished image its final name (<paramref name="name"/> when given, else the one it began with). When it
+        /// cannot be saved, the returned image holds the bytes and the reason instead of a path.
         /// </summary>
-        public SavedImage Commit(string? baseName = null)
+        public SavedImage Commit(OutputName? name = null)
         {
             _finished = true;
             byte[] sha256 = _sha256.GetHashAndReset();
@@ -76,9 +77,10 @@ namespace ImageEdit.Output
                     {
                         _file.Dispose();
                     }
-                    string path = _writer.Claim(_temporary!, baseName ?? _baseName, extension);
+                    string path = _writer.Claim(_temporary!, name ?? _name, extension);
                     _file.Dispose();
                     _file = null;
+                    TemporaryFiles.Untrack(_temporary!);
                     _temporary = null;
                     return SavedImage.Saved(path, sha256, _length);
                 }
@@ -97,6 +99,7 @@ namespace ImageEdit.Output
             if (_temporary != null)
             {
                 ImageFileWriter.TryDelete(_temporary);
+                TemporaryFiles.Untrack(_temporary);
                 _temporary = null;
             }
             _sha256.Dispose();
@@ -148,13 +151,14 @@ namespace ImageEdit.Output
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new OutputWriteException($"Could not save {_baseName} in {_writer.Directory}, nor read back what was written of it: {failure.Message}", failure);
+                throw new OutputWriteException($"Could not save {_name} in {_writer.Directory}, nor read back what was written of it: {failure.Message}", failure);
             }
             finally
             {
                 _file!.Dispose();
                 _file = null;
                 ImageFileWriter.TryDelete(_temporary!);
+                TemporaryFiles.Untrack(_temporary!);
                 _temporary = null;
             }
             _memory = memory;
@@ -193,6 +197,7 @@ namespace ImageEdit.Output
                 _file?.Dispose();
                 _file = null;
                 ImageFileWriter.TryDelete(_temporary!);
+                TemporaryFiles.Untrack(_temporary!);
                 _temporary = null;
             }
         }
@@ -201,7 +206,7 @@ namespace ImageEdit.Output
         private static readonly bool MustCloseBeforeRename = System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows);
 
         private OutputWriteException Failure(Exception cause) =>
-            new OutputWriteException($"Could not save {_baseName} in {_writer.Directory}: {cause.Message} The image is kept in the result's B64Json instead.", cause);
+            new OutputWriteException($"Could not save {_name} in {_writer.Directory}: {cause.Message} The image is kept in the result's B64Json instead.", cause);
 
         private static void CopyExactly(Stream source, Stream destination, long count)
         {

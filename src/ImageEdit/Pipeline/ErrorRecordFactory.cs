@@ -22,7 +22,7 @@ namespace ImageEdit.Pipeline
                     return Record(local, local.ErrorId, local.Category, target ?? local.Target, local.RecommendedAction);
                 case ApiException api:
                     var (id, category, action) = Describe(api);
-                    return Record(api, id, category, target, action);
+                    return Record(api, id, category, target, api.Advice ?? action);
                 case TimeoutException timeout:
                     return Record(timeout, "Timeout", ErrorCategory.OperationTimeout, target,
                         "Raise -TimeoutSec or -MaximumRetryCount, or try again later.");

@@ -101,9 +101,10 @@ namespace ImageEdit.Requests
             }
         }
 
+        /// <summary>Text as given, without the spaces a CSV cell often carries around it ("dall-e-2 " is dall-e-2).</summary>
         private static string ToText(object value) => value switch
         {
-            string text => text,
+            string text => text.Trim(),
             _ when value.GetType().IsPrimitive || value is Enum => Convert.ToString(value, CultureInfo.InvariantCulture)!,
             _ => throw new ArgumentTransformationMetadataException(
                 $"A {value.GetType().Name} cannot be a text value; pass a string, or leave the value empty so the field is not sent."),

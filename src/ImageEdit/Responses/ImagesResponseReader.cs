@@ -6,7 +6,9 @@ using System.Threading;
 using System.Threading.Tasks;
 using ImageEdit.Output;
 
-namespace ImageEdit.Http
+using ImageEdit.Http;
+
+namespace ImageEdit.Responses
 {
     /// <summary>
     /// Reads a 2xx answer to a non-streamed edit as it arrives. Anything that is not an ImagesResponse with images (HTML

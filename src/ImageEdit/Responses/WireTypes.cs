@@ -1,7 +1,9 @@
 using System.Collections.Generic;
 using System.Text.Json.Serialization;
 
-namespace ImageEdit.Http.Wire
+using ImageEdit.Http;
+
+namespace ImageEdit.Responses
 {
     // Token usage as it comes over the wire; mapped onto the public, read-only ImageUsage in ImageEdit.Models.
 

@@ -6,10 +6,10 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using ImageEdit.Http.Wire;
+using ImageEdit.Http;
 using ImageEdit.Output;
 
-namespace ImageEdit.Http
+namespace ImageEdit.Responses
 {
     /// <summary>
     /// Reads an ImagesResponse, or one streamed event's payload, token by token as the bytes arrive. When a place to save

@@ -1,0 +1,110 @@
+using System.Management.Automation;
+using ImageEdit.Images;
+using ImageEdit.Models;
+using ImageEdit.Operations;
+using ImageEdit.Pipeline;
+
+namespace ImageEdit.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Uploads images to the OpenAI Files API (purpose vision by default), streamed from disk, so that edits can name them by file ID.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Add, "ImageEditFile", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(ImageEditFile))]
+    public sealed class AddImageEditFileCommand : ScheduledCommandBase
+    {
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+
+        /// <summary>The images to upload, one request each. Wildcards are expanded; a piped string or FileInfo binds here.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        [PipedItemPath]
+        public string[] Path { get; set; } = System.Array.Empty<string>();
+
+        /// <summary>The images to upload, taken exactly as written.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralPath { get; set; } = System.Array.Empty<string>();
+
+        /// <summary>What the file is for: vision (images for edits, the default) or user_data.</summary>
+        [Parameter]
+        [ValidateSet("vision", "user_data")]
+        public string Purpose { get; set; } = "vision";
+
+        internal override string Activity => "Uploading images";
+
+        protected override void ProcessRecord()
+        {
+            var resolver = new InputPathResolver(this);
+            bool literal = ParameterSetName == LiteralPathSet;
+            foreach (string input in literal ? LiteralPath : Path)
+            {
+                foreach (var resolved in resolver.ResolveInput(input, literal))
+                {
+                    if (resolved.Error != null)
+                    {
+                        WriteError(resolved.Error);
+                        continue;
+                    }
+                    Upload(resolved.Path!);
+                }
+            }
+        }
+
+        private void Upload(string path)
+        {
+            // Only images are uploaded for edits: a file that is not one is refused here, before it is sent.
+            try
+            {
+                ImageProbe.Probe(path);
+            }
+            catch (System.Exception ex) when (ex is InvalidImageException || ex is System.IO.IOException || ex is System.UnauthorizedAccessException)
+            {
+                WriteError(ErrorRecordFactory.Create(new LocalCheckException(ex is InvalidImageException ? "InvalidImage" : "FileNotReadable", ErrorCategory.InvalidData, path,
+                    $"{System.IO.Path.GetFileName(path)} is not an image that can be edited: {ex.Message}", "Upload PNG, JPEG or WebP images."), path));
+                return;
+            }
+            if (!ShouldProcess(path, $"Upload to the Files API at {Connection.Origin} (purpose {Purpose})"))
+            {
+                return;
+            }
+            RequireCredentials(Connection);
+            var connection = Connection;
+            var scheduler = Scheduler;
+            string purpose = Purpose;
+            scheduler.Start(async token => scheduler.WriteObject(await FilesApi.UploadAsync(connection, path, purpose, scheduler, token).ConfigureAwait(false)), path);
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Deletes files from the OpenAI Files API by ID (for example the results of Add-ImageEditFile).</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "ImageEditFile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    public sealed class RemoveImageEditFileCommand : ScheduledCommandBase
+    {
+        /// <summary>The IDs of the files to delete; binds from a piped string or from FileId of Add-ImageEditFile's results.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string[] FileId { get; set; } = System.Array.Empty<string>();
+
+        internal override string Activity => "Deleting files";
+
+        protected override void ProcessRecord()
+        {
+            foreach (string id in FileId)
+            {
+                if (!ShouldProcess(id, $"Delete the file from the Files API at {Connection.Origin}"))
+                {
+                    continue;
+                }
+                RequireCredentials(Connection);
+                var connection = Connection;
+                var scheduler = Scheduler;
+                scheduler.Start(token => FilesApi.DeleteAsync(connection, id, scheduler, token), id);
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using ImageEdit.Models;
+using ImageEdit.Operations;
+using ImageEdit.Pipeline;
+using ImageEdit.Rules;
+
+namespace ImageEdit.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Lists the image models the key can use (GET /models), with the shutdown date the API reports.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "ImageEditModel")]
+    [OutputType(typeof(ImageEditModel))]
+    public sealed class GetImageEditModelCommand : ApiCommandBase
+    {
+        private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+
+        /// <summary>Only models whose name matches one of these (wildcards allowed).</summary>
+        [Parameter(Position = 0)]
+        [SupportsWildcards]
+        public string[]? Name { get; set; }
+
+        /// <summary>List every model the key can use, not only image models.</summary>
+        [Parameter]
+        public SwitchParameter All { get; set; }
+
+        protected override void EndProcessing()
+        {
+            var connection = ConnectionFactory.Create(this);
+            RequireCredentials(connection);
+            var log = new BufferedLog();
+            Responses.ModelListDto list;
+            try
+            {
+                list = ModelsApi.ListAsync(connection, log, _cancellation.Token).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+            catch (Exception ex)
+            {
+                log.WriteTo(this);
+                ThrowTerminatingError(ErrorRecordFactory.Create(ex, connection.ModelsUri().GetLeftPart(UriPartial.Path)));
+                return;
+            }
+            log.WriteTo(this);
+            var patterns = (Name ?? new[] { "*" }).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+            DateTime today = ModelLifecycle.Today();
+            foreach (var model in list.Data.OrderBy(m => m.Id, StringComparer.Ordinal))
+            {
+                if ((!All && !IsImageModel(model.Id)) || !patterns.Any(p => p.IsMatch(model.Id)))
+                {
+                    continue;
+                }
+                DateTime? shutdown = DateTime.TryParseExact(model.ShutdownDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : (DateTime?)null;
+                string status = shutdown is null ? "Available" : today >= shutdown ? "Retired" : (shutdown.Value - today).TotalDays <= ModelLifecycle.WarningDays ? "Retiring" : "Available";
+                WriteObject(new ImageEditModel(model.Id, DateTimeOffset.FromUnixTimeSeconds(model.Created), model.OwnedBy, shutdown,
+                    ModelCatalog.Find(model.Id)?.Replacement, status));
+            }
+        }
+
+        protected override void StopProcessing() => _cancellation.Cancel();
+
+        /// <summary>The rules table's models, and names of the image families (new snapshots and variants appear often).</summary>
+        private static bool IsImageModel(string id) =>
+            ModelCatalog.Find(id) != null || id.StartsWith("gpt-image", StringComparison.OrdinalIgnoreCase)
+            || id.StartsWith("dall-e", StringComparison.OrdinalIgnoreCase) || id.StartsWith("chatgpt-image", StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>Verbose and Debug of the request, kept until the pipeline thread can write them (the request's continuations run elsewhere).</summary>
+        private sealed class BufferedLog : Http.ILog
+        {
+            private readonly System.Collections.Concurrent.ConcurrentQueue<Action<Cmdlet>> _lines = new System.Collections.Concurrent.ConcurrentQueue<Action<Cmdlet>>();
+
+            public void Verbose(string message) => _lines.Enqueue(c => c.WriteVerbose(message));
+            public void Warning(string message) => _lines.Enqueue(c => c.WriteWarning(message));
+            public void Debug(string message) => _lines.Enqueue(c => c.WriteDebug(message));
+
+            public void WriteTo(Cmdlet cmdlet)
+            {
+                while (_lines.TryDequeue(out var write))
+                {
+                    write(cmdlet);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using ImageEdit.Pipeline;
+using ImageEdit.Requests;
+
+namespace ImageEdit.Commands
+{
+    /// <summary>
+    /// The inputs of one pipeline record as image sources: files from -Path or -LiteralPath (resolved like the built-in
+    /// cmdlets), URLs from -ImageUrl, or file IDs from -FileId. One kind per record; each value is one request.
+    /// </summary>
+    internal sealed class InputSources
+    {
+        private readonly PSCmdlet _cmdlet;
+        private readonly InputPathResolver _resolver;
+
+        public InputSources(PSCmdlet cmdlet, InputPathResolver resolver)
+        {
+            _cmdlet = cmdlet;
+            _resolver = resolver;
+        }
+
+        public IEnumerable<ResolvedSource> Resolve(string[]? literalPaths, string[]? paths, string[]? urls, string[]? fileIds)
+        {
+            // A row without a path column bound -Path to a marker (see PipedItemPathAttribute): it gives no path.
+            string? rowWithoutPath = paths?.FirstOrDefault(PipedItemPathAttribute.IsRowWithoutPath);
+            paths = paths?.Where(p => !PipedItemPathAttribute.IsRowWithoutPath(p)).ToArray();
+            var kinds = new[]
+            {
+                (Name: "-LiteralPath", Values: literalPaths),
+                (Name: "-Path", Values: paths),
+                (Name: "-ImageUrl", Values: urls),
+                (Name: "-FileId", Values: fileIds),
+            }.Where(k => k.Values != null && k.Values.Length > 0).ToList();
+
+            if (kinds.Count == 0)
+            {
+                string what = rowWithoutPath is null ? "No image was given" : $"The input {PipedItemPathAttribute.DescribeRow(rowWithoutPath)} has no Path, LiteralPath, ImageUrl or FileId property";
+                yield return Failed(new LocalCheckException("NoImageGiven", ErrorCategory.InvalidArgument, rowWithoutPath is null ? null : PipedItemPathAttribute.DescribeRow(rowWithoutPath),
+                    what + ", so there is nothing to edit.", "Pass -Path, -LiteralPath, -ImageUrl or -FileId (or pipe files, or rows with one of those columns)."));
+                yield break;
+            }
+            if (kinds.Count > 1)
+            {
+                yield return Failed(new LocalCheckException("AmbiguousImageInput", ErrorCategory.InvalidArgument, kinds[0].Values![0],
+                    $"Both {kinds[0].Name} and {kinds[1].Name} name images to edit; each request edits one kind of input.",
+                    "Give one of -Path, -LiteralPath, -ImageUrl or -FileId (reference images go in -ReferencePath, -ReferenceUrl or -ReferenceFileId). With -ImageUrl or -FileId, name -Prompt."));
+                yield break;
+            }
+            var (name, values) = kinds[0];
+            foreach (string value in values!)
+            {
+                switch (name)
+                {
+                    case "-ImageUrl":
+                        yield return new ResolvedSource(ImageSource.Url(value), null);
+                        break;
+                    case "-FileId":
+                        yield return new ResolvedSource(ImageSource.FileId(value), null);
+                        break;
+                    default:
+                        foreach (var resolved in _resolver.ResolveInput(value, literal: name == "-LiteralPath"))
+                        {
+                            yield return resolved.Error != null ? new ResolvedSource(null, resolved.Error) : new ResolvedSource(ImageSource.File(resolved.Path!), null);
+                        }
+                        break;
+                }
+            }
+        }
+
+        /// <summary>The mask from whichever of -Mask, -MaskUrl and -MaskFileId was given (at most one).</summary>
+        public static ImageSource? OneMask(InputPathResolver resolver, string? path, string? url, string? fileId)
+        {
+            int given = (path != null ? 1 : 0) + (url != null ? 1 : 0) + (fileId != null ? 1 : 0);
+            if (given > 1)
+            {
+                throw new LocalCheckException("AmbiguousMask", ErrorCategory.InvalidArgument, path ?? url,
+                    "More than one of -Mask, -MaskUrl and -MaskFileId was given; a request has one mask.", "Give only one of them.");
+            }
+            return path != null ? ImageSource.File(resolver.ResolveOne(path, "Mask"))
+                : url != null ? ImageSource.Url(url)
+                : fileId != null ? ImageSource.FileId(fileId)
+                : null;
+        }
+
+        private static ResolvedSource Failed(LocalCheckException error) => new ResolvedSource(null, ErrorRecordFactory.Create(error, error.Target));
+    }
+
+    /// <summary>One input: the image source, or the error that explains why it is not one.</summary>
+    internal sealed class ResolvedSource
+    {
+        public ResolvedSource(ImageSource? source, ErrorRecord? error)
+        {
+            Source = source;
+            Error = error;
+        }
+
+        public ImageSource? Source { get; }
+        public ErrorRecord? Error { get; }
+    }
+}

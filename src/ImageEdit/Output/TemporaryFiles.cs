@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq.Expressions;
+
+namespace ImageEdit.Output
+{
+    /// <summary>
+    /// The temporary files being written right now, deleted if the process is told to end, so that even then no
+    /// half-written file is left behind: on SIGTERM (what timeout, cron and CI runners send) and SIGHUP (a closed
+    /// terminal), and at ProcessExit. Ctrl+C and Stop() already delete them through cancellation.
+    /// </summary>
+    internal static class TemporaryFiles
+    {
+        private static readonly ConcurrentDictionary<string, bool> Live = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+
+        /// <summary>The signal registrations, kept alive for the life of the process.</summary>
+        private static readonly List<IDisposable> Registrations = new List<IDisposable>();
+
+        static TemporaryFiles()
+        {
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteAll();
+            RegisterSignal("SIGTERM");
+            RegisterSignal("SIGHUP");
+        }
+
+        public static void Track(string path) => Live[path] = true;
+
+        public static void Untrack(string path) => Live.TryRemove(path, out _);
+
+        internal static void DeleteAll()
+        {
+            foreach (var path in Live.Keys)
+            {
+                ImageFileWriter.TryDelete(path);
+                Untrack(path);
+            }
+        }
+
+        /// <summary>
+        /// PosixSignalRegistration.Create(signal, _ => DeleteAll()) where the runtime has it (.NET 6 and later, which every
+        /// supported PowerShell runs on); the module compiles against netstandard2.0, which does not name it. The signal's
+        /// default action (ending the process) still follows.
+        /// </summary>
+        private static void RegisterSignal(string name)
+        {
+            try
+            {
+                var registrationType = Type.GetType("System.Runtime.InteropServices.PosixSignalRegistration, System.Runtime.InteropServices")
+                    ?? Type.GetType("System.Runtime.InteropServices.PosixSignalRegistration");
+                var signalType = Type.GetType("System.Runtime.InteropServices.PosixSignal, System.Runtime.InteropServices")
+                    ?? Type.GetType("System.Runtime.InteropServices.PosixSignal");
+                var contextType = Type.GetType("System.Runtime.InteropServices.PosixSignalContext, System.Runtime.InteropServices")
+                    ?? Type.GetType("System.Runtime.InteropServices.PosixSignalContext");
+                if (registrationType is null || signalType is null || contextType is null)
+                {
+                    return;
+                }
+                var context = Expression.Parameter(contextType, "context");
+                var handler = Expression.Lambda(typeof(Action<>).MakeGenericType(contextType),
+                    Expression.Call(typeof(TemporaryFiles).GetMethod(nameof(DeleteAll), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!), context).Compile();
+                var create = registrationType.GetMethod("Create", new[] { signalType, handler.GetType() });
+                if (create?.Invoke(null, new[] { Enum.Parse(signalType, name), handler }) is IDisposable registration)
+                {
+                    Registrations.Add(registration);
+                }
+            }
+            catch (Exception ex) when (ex is PlatformNotSupportedException || ex is ArgumentException || ex is System.Reflection.TargetInvocationException)
+            {
+                // No such signal here (Windows has no SIGHUP): ProcessExit still cleans up.
+            }
+        }
+    }
+}

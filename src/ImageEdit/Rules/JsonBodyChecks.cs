@@ -1,0 +1,90 @@
+using System;
+using System.Linq;
+using ImageEdit.Models;
+using ImageEdit.Requests;
+using static ImageEdit.Rules.Refusal;
+
+namespace ImageEdit.Rules
+{
+    /// <summary>What the JSON body (images by URL or file ID, moderation) refuses that multipart would take.</summary>
+    internal static class JsonBodyChecks
+    {
+        private const string UploadAdvice = "Upload it first and edit it by file ID: Add-ImageEditFile <file> | Edit-Image -Prompt '...'";
+
+        public static void Check(ImageEditRequest request, ModelRules? model)
+        {
+            if (!request.UsesJson)
+            {
+                return;
+            }
+            if (model != null && !model.SupportsJson)
+            {
+                throw Argument("JsonNotSupportedByModel", request.SourcePath,
+                    $"{model.Label} takes only uploaded files (multipart), but this request needs the JSON body ({Why(request)}).",
+                    "Use a GPT image model (e.g. -Model gpt-image-2), or pass local files with -Path and leave out -ImageUrl, -FileId, -ReferenceUrl, -ReferenceFileId, -MaskUrl, -MaskFileId and -Moderation.");
+            }
+            foreach (var field in request.Fields.Select(f => f.Key).Where(f => (f.Bodies & BodyForms.Json) == 0))
+            {
+                throw Argument("ParameterNotSupportedInJson", request.SourcePath,
+                    $"-{field.ParameterName} is not part of the JSON body, which this request needs ({Why(request)}).", $"Drop -{field.ParameterName}.");
+            }
+            var sizeField = RequestFields.Wire("size");
+            if (request.Value("size") is string size && !sizeField.JsonValues.Contains(size, StringComparer.OrdinalIgnoreCase))
+            {
+                throw Argument("SizeNotSupportedInJson", request.SourcePath,
+                    $"-Size {size} cannot be sent in the JSON body ({Why(request)}), which takes only {string.Join(", ", sizeField.JsonValues)}.",
+                    "Pass one of those sizes, or send local files by multipart (without -ImageUrl, -FileId and -Moderation) for a custom size.");
+            }
+            foreach (var image in request.Images.Concat(request.Mask is null ? Enumerable.Empty<ImageSource>() : new[] { request.Mask }))
+            {
+                CheckReference(request, image, image == request.Mask);
+            }
+        }
+
+        private static void CheckReference(ImageEditRequest request, ImageSource image, bool isMask)
+        {
+            string role = isMask ? "The mask" : "The image";
+            switch (image.Kind)
+            {
+                case ImageSourceKind.File:
+                    long length = JsonEditEncoder.DataUrlLength(image, image.Info!.Length);
+                    if (length > JsonEditEncoder.MaxImageUrlLength)
+                    {
+                        throw Data("DataUrlTooLong", request.SourcePath,
+                            $"{role} {image.Display} is {Megabytes(image.Info.Length)}; as a data URL in the JSON body it would be {length:N0} characters, over the API's limit of {JsonEditEncoder.MaxImageUrlLength:N0}.",
+                            UploadAdvice.Replace("<file>", "'" + image.Value + "'"));
+                    }
+                    break;
+                case ImageSourceKind.Url:
+                    if (image.Value.Length > JsonEditEncoder.MaxImageUrlLength)
+                    {
+                        throw Argument("ImageUrlTooLong", request.SourcePath,
+                            $"{role} URL is {image.Value.Length:N0} characters long; the API takes at most {JsonEditEncoder.MaxImageUrlLength:N0}.", "Upload the image and pass its file ID instead.");
+                    }
+                    bool https = Uri.TryCreate(image.Value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps;
+                    bool dataUrl = image.IsDataUrl && image.Value.IndexOf(";base64,", StringComparison.OrdinalIgnoreCase) > 0;
+                    if (!https && !dataUrl)
+                    {
+                        throw Argument("InvalidImageUrl", request.SourcePath,
+                            $"{role} URL '{image.Display}' is neither an https URL nor a base64 data URL (data:image/png;base64,...).",
+                            "Pass an https URL or a data URL; for a local file use -Path or -ReferencePath.");
+                    }
+                    break;
+                default:
+                    if (image.Value.Trim().Length == 0 || image.Value.Any(char.IsWhiteSpace))
+                    {
+                        throw Argument("InvalidFileId", request.SourcePath, $"'{image.Value}' is not a file ID.", "Pass the id of an uploaded file (file-...), e.g. from Add-ImageEditFile.");
+                    }
+                    break;
+            }
+        }
+
+        private static string Why(ImageEditRequest request)
+        {
+            if (request.Images.Any(i => i.Kind == ImageSourceKind.FileId) || request.Mask?.Kind == ImageSourceKind.FileId) return "an image is given by file ID";
+            if (request.Images.Any(i => i.Kind == ImageSourceKind.Url) || request.Mask?.Kind == ImageSourceKind.Url) return "an image is given by URL";
+            var jsonOnly = request.Fields.Select(f => f.Key).FirstOrDefault(f => (f.Bodies & BodyForms.Multipart) == 0);
+            return jsonOnly is null ? "JSON" : $"-{jsonOnly.ParameterName} is only in the JSON body";
+        }
+    }
+}

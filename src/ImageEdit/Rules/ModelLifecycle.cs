@@ -1,0 +1,62 @@
+using System;
+using System.Globalization;
+using ImageEdit.Http;
+
+namespace ImageEdit.Rules
+{
+    /// <summary>
+    /// What the rules table knows of a model's retirement, told to the user: from 90 days before OpenAI shuts a model
+    /// down, its requests warn with the date and the replacement; after it, they warn that OpenAI no longer serves it
+    /// (and are still sent: Azure, gateways or a later date may still serve it; a refusal costs nothing). When the API
+    /// then refuses it, the error's advice names the replacement.
+    /// </summary>
+    internal static class ModelLifecycle
+    {
+        public const int WarningDays = 90;
+
+        /// <summary>
+        /// Today's date for the lifecycle: the machine's, or the date in $env:IMAGEEDIT_TODAY (yyyy-MM-dd), which lets a
+        /// rehearsal or a test see the warnings of another day.
+        /// </summary>
+        public static DateTime Today()
+        {
+            string? overridden = Environment.GetEnvironmentVariable("IMAGEEDIT_TODAY");
+            return overridden != null && DateTime.TryParseExact(overridden.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+                ? date
+                : DateTime.Today;
+        }
+
+        /// <summary>The warning for a request to <paramref name="model"/> on <paramref name="today"/>, or null.</summary>
+        public static string? Warning(ModelRules? model, DateTime today)
+        {
+            if (model?.ShutdownDate is not DateTime shutdown)
+            {
+                return null;
+            }
+            string date = shutdown.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            if (today.Date >= shutdown)
+            {
+                return $"OpenAI shut {model.Name} down on {date} and no longer serves it; the request is sent anyway (Azure deployments and compatible gateways may still). Use -Model {model.Replacement}.";
+            }
+            int days = (int)(shutdown - today.Date).TotalDays;
+            return days <= WarningDays
+                ? $"OpenAI shuts {model.Name} down on {date} ({days} day{(days == 1 ? "" : "s")} from now). Move to -Model {model.Replacement}."
+                : null;
+        }
+
+        /// <summary>Advice for an API error about a model the table knows is retired, or null.</summary>
+        public static string? AdviceFor(ApiException error, string? modelName, DateTime today)
+        {
+            var model = ModelCatalog.Find(modelName);
+            if (model?.ShutdownDate is not DateTime shutdown || today.Date < shutdown)
+            {
+                return null;
+            }
+            bool aboutModel = error.Code == "model_not_found" || string.Equals(error.Param, "model", StringComparison.OrdinalIgnoreCase)
+                || (int)error.StatusCode == 404 || error.ApiMessage.IndexOf(model.Name, StringComparison.OrdinalIgnoreCase) >= 0;
+            return aboutModel
+                ? $"OpenAI shut {model.Name} down on {shutdown.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}: use -Model {model.Replacement} instead."
+                : null;
+        }
+    }
+}
