@@ -4,7 +4,7 @@ param(
     [Parameter(Mandatory)][string] $Module,
     [Parameter(Mandatory)][string] $BaseUri,
     [Parameter(Mandatory)][string] $ApiKey,
-    [Parameter(Mandatory)][ValidateSet('small', 'upload16', 'batch', 'stream', 'save10')][string] $Scenario,
+    [Parameter(Mandatory)][ValidateSet('small', 'upload16', 'batch', 'stream', 'save10', 'dataurl15')][string] $Scenario,
     [Parameter(Mandatory)][string] $OutDir,
     # A file listing the input images, one path a line.
     [Parameter(Mandatory)][string] $ImageList,
@@ -26,6 +26,7 @@ $results = switch ($Scenario) {
     'batch' { $Images | Get-Item | Edit-Image -Prompt 'benchmark' -ThrottleLimit 8 -OutputDirectory $OutDir }
     'stream' { Get-ImageEditStream -LiteralPath $Images[0] -Prompt 'benchmark' -PartialImages 3 -OutputDirectory $OutDir }
     'save10' { Edit-Image -LiteralPath $Images[0] -Prompt 'benchmark' -Count 10 -OutputDirectory $OutDir }
+    'dataurl15' { Edit-Image -LiteralPath $Images[0] -Prompt 'benchmark' -Moderation low }
 }
 $watch.Stop()
 if (-not $results) { throw "The $Scenario scenario produced nothing." }
