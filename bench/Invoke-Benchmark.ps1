@@ -161,12 +161,12 @@ $byName = @{}
 $rows | ForEach-Object { $byName[$_.Scenario] = $_ }
 $baseline = $byName['small'].moduleMB
 $checks = @(
-    [pscustomobject]@{ Target = '16 x 48 MB upload peaks within +64 MB of a small edit'; Measured = '+{0:N0} MB' -f ($byName['upload16'].moduleMB - $baseline); Met = ($byName['upload16'].moduleMB - $baseline) -le 64 }
-    [pscustomobject]@{ Target = 'Saving 10 x 4 MB results peaks within +150 MB of a small edit'; Measured = '+{0:N0} MB' -f ($byName['save10'].moduleMB - $baseline); Met = ($byName['save10'].moduleMB - $baseline) -le 150 }
-    [pscustomobject]@{ Target = 'A 15 MB file as a data URL peaks within +32 MB of a small edit (issue 11)'; Measured = '+{0:N0} MB' -f ($byName['dataurl15'].moduleMB - $baseline); Met = ($byName['dataurl15'].moduleMB - $baseline) -le 32 }
+    [pscustomobject]@{ Target = '16 x 48 MB upload peaks within +64 MB of a small edit'; Measured = '{0:+#,0;-#,0;0} MB' -f ($byName['upload16'].moduleMB - $baseline); Met = ($byName['upload16'].moduleMB - $baseline) -le 64 }
+    [pscustomobject]@{ Target = 'Saving 10 x 4 MB results peaks within +150 MB of a small edit'; Measured = '{0:+#,0;-#,0;0} MB' -f ($byName['save10'].moduleMB - $baseline); Met = ($byName['save10'].moduleMB - $baseline) -le 150 }
+    [pscustomobject]@{ Target = 'A 15 MB file as a data URL peaks within +32 MB of a small edit (issue 11)'; Measured = '{0:+#,0;-#,0;0} MB' -f ($byName['dataurl15'].moduleMB - $baseline); Met = ($byName['dataurl15'].moduleMB - $baseline) -le 32 }
     [pscustomobject]@{ Target = '16 x 48 MB upload takes at most 1.5x curl'; Measured = Format-Ratio $byName['upload16'].moduleMs $byName['upload16'].curlMs; Met = $byName['upload16'].moduleMs -le 1.5 * $byName['upload16'].curlMs }
     [pscustomobject]@{ Target = '40 files at 0.5 s with -ThrottleLimit 8 within 1.4x the ideal 2.5 s'; Measured = Format-Ms $byName['batch'].moduleMs; Met = $byName['batch'].moduleMs -le 3500 }
-    [pscustomobject]@{ Target = 'Import-Module adds at most 150 ms to a bare pwsh start'; Measured = '+{0:N0} ms' -f ($startup.ImportMs - $startup.BareMs); Met = ($startup.ImportMs - $startup.BareMs) -le 150 }
+    [pscustomobject]@{ Target = 'Import-Module adds at most 150 ms to a bare pwsh start'; Measured = '{0:+#,0;-#,0;0} ms' -f ($startup.ImportMs - $startup.BareMs); Met = ($startup.ImportMs - $startup.BareMs) -le 150 }
 )
 
 $table = $rows | ForEach-Object {

@@ -10,7 +10,7 @@ using ImageEdit.Rules;
 namespace ImageEdit.Commands
 {
     /// <summary>Tab completion for -Model from the rules table; any other name is still accepted, since new models appear often.</summary>
-    public sealed class ModelCompleter : IArgumentCompleter
+    internal sealed class ModelCompleter : IArgumentCompleter
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters) =>
@@ -21,7 +21,7 @@ namespace ImageEdit.Commands
     }
 
     /// <summary>Tab completion for -Size: the sizes the chosen -Model accepts (the default model's when none is given).</summary>
-    public sealed class SizeCompleter : IArgumentCompleter
+    internal sealed class SizeCompleter : IArgumentCompleter
     {
         /// <summary>Common WIDTHxHEIGHT sizes offered for models that take any size within their limits.</summary>
         private static readonly string[] FlexibleExamples = { "1536x864", "864x1536", "2048x1152", "1152x2048", "2560x1440", "1440x2560", "3840x2160", "2160x3840" };
@@ -41,7 +41,7 @@ namespace ImageEdit.Commands
     /// Tab completion for a choice field (-Quality, -Background...): the values the chosen -Model takes, or every value the
     /// field knows when no model or an unknown one is given. Values a new model takes are sent as given.
     /// </summary>
-    public sealed class FieldValueCompleter : IArgumentCompleter
+    internal sealed class FieldValueCompleter : IArgumentCompleter
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)

@@ -18,7 +18,7 @@ namespace ImageEdit.Http
     /// Where requests go and how they are authenticated. Secrets stay SecureStrings: they become plain text only inside
     /// <see cref="ApplyCredentials"/>, while the header is written, and ToString never shows them.
     /// </summary>
-    public sealed class ApiConnection
+    internal sealed class ApiConnection
     {
         public const string DefaultBaseUri = "https://api.openai.com/v1";
 

@@ -1,7 +1,7 @@
 namespace ImageEdit.Images
 {
     /// <summary>The image encodings the image-edit endpoint accepts.</summary>
-    public enum ImageFormat
+    internal enum ImageFormat
     {
         /// <summary>Not an encoding the endpoint accepts.</summary>
         Unknown,
@@ -14,7 +14,7 @@ namespace ImageEdit.Images
     }
 
     /// <summary>MIME types and file extensions of the accepted encodings.</summary>
-    public static class ImageFormats
+    internal static class ImageFormats
     {
         public static string ContentType(ImageFormat format) => format switch
         {

@@ -1,7 +1,7 @@
 namespace ImageEdit.Images
 {
     /// <summary>What the header of an image file says about it.</summary>
-    public sealed class ImageInfo
+    internal sealed class ImageInfo
     {
         public ImageInfo(ImageFormat format, int width, int height, bool hasAlpha, long length)
         {

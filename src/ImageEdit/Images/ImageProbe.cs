@@ -7,7 +7,7 @@ namespace ImageEdit.Images
     /// Reads the format, size and alpha channel of a PNG, JPEG or WebP file from its headers alone,
     /// refusing a malformed file with an <see cref="InvalidImageException"/> that says what is wrong.
     /// </summary>
-    public static class ImageProbe
+    internal static class ImageProbe
     {
         /// <summary>
         /// PNG files up to this size have every chunk's CRC checked (a corrupt image costs the user a refused request);

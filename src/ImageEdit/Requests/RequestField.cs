@@ -5,7 +5,7 @@ using System.Linq;
 namespace ImageEdit.Requests
 {
     /// <summary>A request field as the rest of the module sees it: its description and the parameter that sets it.</summary>
-    public sealed class RequestField
+    internal sealed class RequestField
     {
         internal RequestField(string parameterName, RequestFieldAttribute description)
         {

@@ -5,7 +5,7 @@ using System.Management.Automation;
 namespace ImageEdit.Requests
 {
     /// <summary>How a request field's value is written and checked.</summary>
-    public enum FieldKind
+    internal enum FieldKind
     {
         /// <summary>Free text (a model name, a user id).</summary>
         Text,
@@ -17,7 +17,7 @@ namespace ImageEdit.Requests
 
     /// <summary>Which request bodies carry a field.</summary>
     [Flags]
-    public enum BodyForms
+    internal enum BodyForms
     {
         /// <summary>multipart/form-data, with the image files uploaded.</summary>
         Multipart = 1,
@@ -35,7 +35,7 @@ namespace ImageEdit.Requests
     /// value that is not of the field's kind fails that input instead of being dropped or rounded.
     /// </summary>
     [AttributeUsage(AttributeTargets.Property, AllowMultiple = false)]
-    public sealed class RequestFieldAttribute : ArgumentTransformationAttribute
+    internal sealed class RequestFieldAttribute : ArgumentTransformationAttribute
     {
         public RequestFieldAttribute(string wireName, FieldKind kind)
         {

@@ -10,7 +10,7 @@ namespace ImageEdit.Requests
     /// Every request field, read once from the <see cref="RequestFieldAttribute"/> on the cmdlets' parameters, in the
     /// order they are declared (the order they go on the wire).
     /// </summary>
-    public static class RequestFields
+    internal static class RequestFields
     {
         private static readonly Lazy<IReadOnlyList<RequestField>> Catalog = new Lazy<IReadOnlyList<RequestField>>(Read);
 

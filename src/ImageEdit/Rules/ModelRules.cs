@@ -9,7 +9,7 @@ namespace ImageEdit.Rules
     /// What one model accepts on /images/edits, as the contract's field descriptions state it, and when OpenAI stops
     /// serving it. Immutable: the table in <see cref="ModelCatalog"/> is the single place these limits live.
     /// </summary>
-    public sealed class ModelRules
+    internal sealed class ModelRules
     {
         internal ModelRules(string name, bool isGptImageModel, int maxPromptLength, int maxImages, long maxImageBytes, IReadOnlyList<ImageFormat> imageFormats,
             bool requiresSquareImage, IReadOnlyList<string> sizes, FlexibleSizeLimits? flexibleSizes, IReadOnlyDictionary<string, IReadOnlyList<string>> values,
@@ -77,7 +77,7 @@ namespace ImageEdit.Rules
     }
 
     /// <summary>Arbitrary WIDTHxHEIGHT sizes (gpt-image-2): both sides divisible by a step, an aspect-ratio bound and a maximum.</summary>
-    public sealed class FlexibleSizeLimits
+    internal sealed class FlexibleSizeLimits
     {
         public int Step => 16;
         public int MaxAspectRatio => 3;
@@ -106,7 +106,7 @@ namespace ImageEdit.Rules
     }
 
     /// <summary>The rules table, one entry per model the contract names, plus the rules every current GPT image model shares.</summary>
-    public static class ModelCatalog
+    internal static class ModelCatalog
     {
         public const int MaxImagesAnyModel = 16;
         public const int MaxPromptLengthAnyModel = 32000;
