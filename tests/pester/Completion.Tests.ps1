@@ -25,6 +25,17 @@ Describe 'Tab completion' {
         Complete 'Edit-Image a.png -Prompt p -Model gpt-image-2 -Size 15' | Should -Be @('1536x1024', '1536x864')
     }
 
+    It 'completes -ResponseFormat for dall-e-2 only, and no GPT-only field for dall-e-2' {
+        Complete 'Edit-Image a.png -Prompt p -Model dall-e-2 -ResponseFormat ' | Should -Be @('url', 'b64_json')
+        Complete 'Edit-Image a.png -Prompt p -ResponseFormat ' | Should -BeNullOrEmpty
+        Complete 'Edit-Image a.png -Prompt p -Model dall-e-2 -Moderation ' | Should -BeNullOrEmpty
+        Complete 'Edit-Image a.png -Prompt p -Moderation ' | Should -Be @('low', 'auto')
+    }
+
+    It 'completes only the JSON body''s sizes once a parameter makes the request JSON' {
+        Complete 'Edit-Image -ImageUrl https://x/a.png -Prompt p -Model gpt-image-2 -Size ' | Should -Be @('auto', '1024x1024', '1536x1024', '1024x1536')
+    }
+
     It 'completes -Quality with the values of the chosen -Model, and every known value for a model the table does not know' {
         Complete 'Edit-Image a.png -Prompt p -Model dall-e-2 -Quality ' | Should -Be @('standard')
         Complete 'Edit-Image a.png -Prompt p -Model gpt-image-2 -Quality ' | Should -Be @('low', 'medium', 'high', 'auto')
@@ -36,7 +47,6 @@ Describe 'Tab completion' {
         @{ Parameter = 'Background'; Values = @('transparent', 'opaque', 'auto') }
         @{ Parameter = 'OutputFormat'; Values = @('png', 'jpeg', 'webp') }
         @{ Parameter = 'InputFidelity'; Values = @('high', 'low') }
-        @{ Parameter = 'ResponseFormat'; Values = @('url', 'b64_json') }
         @{ Parameter = 'ApiType'; Values = @('OpenAI', 'Azure') }
     ) {
         Complete "Edit-Image a.png -Prompt p -$Parameter " | Sort-Object | Should -Be ($Values | Sort-Object)

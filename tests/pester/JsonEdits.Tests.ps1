@@ -98,6 +98,31 @@ Describe 'JSON edits, files and models' {
             Get-TestApiRequest $server -EditsOnly | Should -BeNullOrEmpty
         }
 
+        It 'names a data URL input by its type, start and length, not by its millions of characters' {
+            $dataUrl = 'data:image/png;base64,' + [Convert]::ToBase64String([IO.File]::ReadAllBytes($lighthouse))
+            $result = Edit-Image -ImageUrl $dataUrl -Prompt 'x'
+            $result.SourcePath | Should -BeLike 'data:image/png;base64,iVBORw0KGgo*characters)'
+            $result.SourcePath.Length | Should -BeLessThan 80
+            (Get-TestApiRequest $server -EditsOnly)[0].imageRefs[0].sha256 | Should -Be (Get-Sha256 $lighthouse)
+        }
+
+        It 'refuses a data URL whose type or bytes are not an image it can be (<Name>)' -ForEach @(
+            @{ Name = 'text'; Url = 'data:text/plain;base64,aGVsbG8gd29ybGQ=' }
+            @{ Name = 'JPEG bytes called PNG'; Url = 'data:image/png;base64,/9j/4AAQSkZJRgABAQAAAQABAAD' }
+            @{ Name = 'not base64'; Url = 'data:image/png;base64,@@@@####$$$$%%%%' }
+        ) {
+            Edit-Image -ImageUrl $Url -Prompt 'x' -ErrorVariable failures -ErrorAction SilentlyContinue
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'InvalidImageUrl,*'
+            Get-TestApiRequest $server -EditsOnly | Should -BeNullOrEmpty
+        }
+
+        It 'sends a custom size for a model the table does not know, even in the JSON body' {
+            Set-TestModels @(@{ id = 'gpt-image-3'; shutdown_date = $null; values = @{ size = @('2048x2048') } })
+            $null = Edit-Image -ImageUrl 'https://example.com/a.png' -Prompt 'x' -Model gpt-image-3 -Size 2048x2048 -ErrorVariable failures
+            $failures | Should -BeNullOrEmpty
+            Get-Field (Get-TestApiRequest $server -EditsOnly)[0] 'size' | Should -Be '2048x2048'
+        }
+
         It 'refuses a local file too large for a data URL, naming the input and advising an upload' {
             $big = Join-Path $TestDrive 'big.png'
             New-LargePng $big (16MB) -HeaderFrom (Join-Path $suite 'basn6a08.png')
@@ -185,6 +210,30 @@ Describe 'JSON edits, files and models' {
             Get-Field $edits[1] 'quality' | Should -BeNullOrEmpty
         }
 
+        It 'binds a CSV that mixes Path rows (empty Path cells elsewhere) with ImageUrl and FileId rows' {
+            $file = Add-ImageEditFile $harbour
+            $csv = Join-Path $TestDrive 'mixed.csv'
+            @(
+                'Path,ImageUrl,FileId,Prompt'
+                "$lighthouse,,,a local file"
+                ',https://example.com/a.png,,a url'
+                ",,$($file.FileId),a file id"
+                ',,,nothing at all'
+            ) | Set-Content $csv
+            $results = Import-Csv $csv | Edit-Image -ThrottleLimit 1 -ErrorVariable failures -ErrorAction SilentlyContinue
+            $results | Should -HaveCount 3
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'NoImageGiven,*'
+            (Get-TestApiRequest $server -EditsOnly | Sort-Object sequence).bodyForm | Should -Be @('multipart', 'json', 'json')
+        }
+
+        It 'refuses a file ID that cannot be one before sending a delete' {
+            ' ', 'file a', 'file-a?x=1#y' | Remove-ImageEditFile -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue
+            $failures | Should -HaveCount 3
+            $failures | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'InvalidFileId,*' }
+            @(Get-TestApiRequest $server | Where-Object method -EQ 'DELETE') | Should -HaveCount 0
+        }
+
         It 'deletes files, with -WhatIf sending nothing and an unknown ID failing alone' {
             $files = $lighthouse, $harbour | Add-ImageEditFile
             $files | Remove-ImageEditFile -WhatIf
@@ -228,6 +277,29 @@ Describe 'JSON edits, files and models' {
                 'the date and the replacement' { $warnings[0] | Should -BeLike '*shuts gpt-image-1.5 down on 2026-12-01 (61 days from now)*-Model gpt-image-2*' }
                 default { $warnings[0] | Should -BeLike '*shut gpt-image-1.5 down on 2026-12-01 and no longer serves it*-Model gpt-image-2*' }
             }
+        }
+
+        It 'warns once per command, not once per file, and not at all on Azure' {
+            $env:IMAGEEDIT_TODAY = '2026-12-02'
+            $null = $lighthouse, $harbour, $lighthouse | Edit-Image -Prompt 'x' -Model gpt-image-1.5 -WarningVariable warnings -WarningAction SilentlyContinue
+            $warnings | Should -HaveCount 1
+            $null = Edit-Image $lighthouse -Prompt 'x' -Model gpt-image-1.5 -ApiType Azure -BaseUri $server.Root -ApiKey (ConvertTo-SecureString $server.ApiKey -AsPlainText -Force) -WarningVariable azureWarnings
+            $azureWarnings | Should -BeNullOrEmpty
+        }
+
+        It 'names the replacement when the API refuses a retiring model before its announced day' {
+            $env:IMAGEEDIT_TODAY = '2026-11-27'
+            Set-TestModels @(@{ id = 'gpt-image-1.5'; shutdown_date = '2026-12-01'; retired = $true })
+            $null = Edit-Image $lighthouse -Prompt 'x' -Model gpt-image-1.5 -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            $failures[0].ErrorDetails.RecommendedAction | Should -BeLike '*retires gpt-image-1.5 on 2026-12-01*-Model gpt-image-2*'
+        }
+
+        It 'says when a plain model name matches nothing, as Get-Command does' {
+            $models = Get-ImageEditModel 'no-such-model' -ErrorVariable failures -ErrorAction SilentlyContinue
+            $models | Should -BeNullOrEmpty
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'ModelNotFound,*'
+            Get-ImageEditModel 'no-such-*' -ErrorVariable quiet | Should -BeNullOrEmpty
+            $quiet | Should -BeNullOrEmpty
         }
 
         It 'assumes nothing when no -Model is given: no model is sent and no warning given' {

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Management.Automation;
 using ImageEdit.Images;
 using ImageEdit.Models;
@@ -94,8 +95,15 @@ namespace ImageEdit.Commands
 
         protected override void ProcessRecord()
         {
-            foreach (string id in FileId)
+            foreach (string given in FileId)
             {
+                string id = given.Trim();
+                if (id.Length == 0 || id.Any(c => char.IsWhiteSpace(c) || c == '/' || c == '?' || c == '#' || c == '%'))
+                {
+                    WriteError(ErrorRecordFactory.Create(new LocalCheckException("InvalidFileId", ErrorCategory.InvalidArgument, given,
+                        $"'{given}' is not a file ID.", "Pass the ID of an uploaded file (file-...), e.g. the FileId of Add-ImageEditFile's results."), given));
+                    continue;
+                }
                 if (!ShouldProcess(id, $"Delete the file from the Files API at {Connection.Origin}"))
                 {
                     continue;

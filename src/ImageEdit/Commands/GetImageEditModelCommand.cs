@@ -22,6 +22,7 @@ namespace ImageEdit.Commands
         /// <summary>Only models whose name matches one of these (wildcards allowed).</summary>
         [Parameter(Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ModelCompleter))]
         public string[]? Name { get; set; }
 
         /// <summary>List every model the key can use, not only image models.</summary>
@@ -51,16 +52,33 @@ namespace ImageEdit.Commands
             log.WriteTo(this);
             var patterns = (Name ?? new[] { "*" }).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
             DateTime today = ModelLifecycle.Today();
+            var matched = new bool[patterns.Count];
             foreach (var model in list.Data.OrderBy(m => m.Id, StringComparer.Ordinal))
             {
-                if ((!All && !IsImageModel(model.Id)) || !patterns.Any(p => p.IsMatch(model.Id)))
+                if (!All && !IsImageModel(model.Id))
                 {
                     continue;
                 }
+                var hits = patterns.Select(p => p.IsMatch(model.Id)).ToArray();
+                if (!hits.Any(h => h))
+                {
+                    continue;
+                }
+                for (int i = 0; i < hits.Length; i++) matched[i] |= hits[i];
                 DateTime? shutdown = DateTime.TryParseExact(model.ShutdownDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : (DateTime?)null;
                 string status = shutdown is null ? "Available" : today >= shutdown ? "Retired" : (shutdown.Value - today).TotalDays <= ModelLifecycle.WarningDays ? "Retiring" : "Available";
                 WriteObject(new ImageEditModel(model.Id, DateTimeOffset.FromUnixTimeSeconds(model.Created), model.OwnedBy, shutdown,
                     ModelCatalog.Find(model.Id)?.Replacement, status));
+            }
+            // Like Get-Command: a name without wildcards that matches nothing is an error; a pattern that matches nothing is not.
+            for (int i = 0; i < matched.Length; i++)
+            {
+                string name = (Name ?? Array.Empty<string>()).ElementAtOrDefault(i) ?? "*";
+                if (!matched[i] && !WildcardPattern.ContainsWildcardCharacters(name))
+                {
+                    WriteError(ErrorRecordFactory.Create(new LocalCheckException("ModelNotFound", ErrorCategory.ObjectNotFound, name,
+                        $"The key can use no {(All ? "" : "image ")}model named '{name}'.", All ? "Check the name; Get-ImageEditModel -All lists every model." : "Check the name; Get-ImageEditModel lists the image models, -All every model."), name));
+                }
             }
         }
 

@@ -28,6 +28,7 @@ namespace ImageEdit.Commands
         private readonly Dictionary<string, LocalCheckException?> _inspectedFolders = new Dictionary<string, LocalCheckException?>(StringComparer.Ordinal);
         private readonly Dictionary<string, LocalCheckException?> _preparedFolders = new Dictionary<string, LocalCheckException?>(StringComparer.Ordinal);
         private readonly Dictionary<string, ImageFileWriter> _writers = new Dictionary<string, ImageFileWriter>(StringComparer.Ordinal);
+        private readonly HashSet<string> _warned = new HashSet<string>(StringComparer.Ordinal);
 
         /// <summary>
         /// Parameters besides the request fields that bind by property name. A piped FileInfo has Size and User properties
@@ -192,6 +193,10 @@ namespace ImageEdit.Commands
             _commandLineParameters = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
             base.BeginProcessing();
             _validator = new RequestValidator(new ImageProbeCache(), Connection);
+            if (ModelLifecycle.TodayOverrideProblem() is { } clockProblem)
+            {
+                WriteWarning(clockProblem);
+            }
         }
 
         protected override void ProcessRecord()
@@ -273,7 +278,11 @@ namespace ImageEdit.Commands
             }
             foreach (var warning in result.Warnings)
             {
-                WriteWarning(warning);
+                // A batch hears each warning once (the same model or mask goes with every input).
+                if (_warned.Add(warning))
+                {
+                    WriteWarning(warning);
+                }
             }
             var error = result.Error ?? OutputFolderProblem(prepare: false);
             if (error != null)

@@ -132,7 +132,9 @@ namespace ImageEdit.Commands
         private static LocalCheckException NotFound(string input, string parameter, bool literal) =>
             new LocalCheckException("PathNotFound", ErrorCategory.ObjectNotFound, input,
                 $"Cannot find {(parameter == "Path" ? "the file" : "the -" + parameter + " file")} '{input}'.",
-                literal || !WildcardPattern.ContainsWildcardCharacters(input)
+                parameter != "Path"
+                    ? $"Check the path. -{parameter} is read as a wildcard pattern: for a name with [brackets], pass the file as Get-Item -LiteralPath <path> (a FileInfo binds by its exact path)."
+                    : literal || !WildcardPattern.ContainsWildcardCharacters(input)
                     ? "Check the path" + (LooksLikeUrl(input) ? "; for an image on the web use -ImageUrl." : "; for a name with [brackets] use -LiteralPath.")
                     : "It was read as a wildcard pattern and matched no file. For a name with [brackets] use -LiteralPath (in a CSV, a LiteralPath column instead of Path).");
 

@@ -36,8 +36,10 @@ namespace ImageEdit.Commands
 
             if (kinds.Count == 0)
             {
-                string what = rowWithoutPath is null ? "No image was given" : $"The input {PipedItemPathAttribute.DescribeRow(rowWithoutPath)} has no Path, LiteralPath, ImageUrl or FileId property";
-                yield return Failed(new LocalCheckException("NoImageGiven", ErrorCategory.InvalidArgument, rowWithoutPath is null ? null : PipedItemPathAttribute.DescribeRow(rowWithoutPath),
+                string row = rowWithoutPath is null ? "" : PipedItemPathAttribute.DescribeRow(rowWithoutPath);
+                string what = row.Length == 0 ? "No image was given (the input's Path, LiteralPath, ImageUrl and FileId are all empty or missing)"
+                    : $"The input {row} has no Path, LiteralPath, ImageUrl or FileId value";
+                yield return Failed(new LocalCheckException("NoImageGiven", ErrorCategory.InvalidArgument, row.Length == 0 ? null : row,
                     what + ", so there is nothing to edit.", "Pass -Path, -LiteralPath, -ImageUrl or -FileId (or pipe files, or rows with one of those columns)."));
                 yield break;
             }

@@ -17,6 +17,11 @@ namespace ImageEdit.Commands
         public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
         {
             object? value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
+            if (value is string blank && blank.Trim().Length == 0)
+            {
+                // An empty Path cell (a CSV mixing Path rows with ImageUrl or FileId rows): no path from this row.
+                return RowWithoutPathMarker;
+            }
             if (value is FileSystemInfo item)
             {
                 return QualifiedEscapedPath(item);

@@ -54,8 +54,8 @@ namespace ImageEdit.Models
         /// <summary>The image being edited.</summary>
         public ImageSource Source => Images[0];
 
-        /// <summary>The input the request is about, as given (a path, a URL or a file ID): results and errors name it.</summary>
-        public string SourcePath => Images[0].Value;
+        /// <summary>The input the request is about, as given (a path, a URL or a file ID; a data URL shortened): results and errors name it.</summary>
+        public string SourcePath => Images[0].Identity;
 
         /// <summary>
         /// True when the request must go as JSON: an image or the mask is given by URL or file ID, or a field only the JSON

@@ -35,8 +35,17 @@ namespace ImageEdit.Operations
         public static async Task DeleteAsync(ApiConnection connection, string fileId, IOutputSink sink, CancellationToken cancellation)
         {
             var client = new ApiClient(connection, sink);
-            var deleted = await client.SendAsync(new ApiCall(HttpMethod.Delete, connection.FilesUri(fileId), fileId), (response, attempt) => ReadJsonAsync<DeletedDto>(response, attempt),
-                cancellation).ConfigureAwait(false);
+            DeletedDto deleted;
+            try
+            {
+                deleted = await client.SendAsync(new ApiCall(HttpMethod.Delete, connection.FilesUri(fileId), fileId), (response, attempt) => ReadJsonAsync<DeletedDto>(response, attempt),
+                    cancellation).ConfigureAwait(false);
+            }
+            catch (ApiException error) when ((int)error.StatusCode == 404)
+            {
+                error.Advice = "Check the file ID: this key's organization and project have no such file (it may have been deleted already, or belong to another project).";
+                throw;
+            }
             if (!deleted.Deleted)
             {
                 throw new ApiException(System.Net.HttpStatusCode.OK, $"The API did not delete {fileId}.", null, null, null, null);

@@ -61,9 +61,9 @@ namespace ImageEdit.Pipeline
             return status switch
             {
                 400 => ("ApiBadRequest", ErrorCategory.InvalidArgument, paramHint),
-                401 => ("ApiUnauthorized", ErrorCategory.AuthenticationError, "Check -ApiKey (or $env:OPENAI_API_KEY) and -BaseUri."),
+                401 => ("ApiUnauthorized", ErrorCategory.AuthenticationError, "Check -ApiKey (or $env:OPENAI_API_KEY; on Azure $env:AZURE_OPENAI_API_KEY or -AccessToken) and -BaseUri."),
                 403 => ("ApiForbidden", ErrorCategory.PermissionDenied, "Check that the key, -Organization and -Project may use this model."),
-                404 => ("ApiNotFound", ErrorCategory.ObjectNotFound, "Check -BaseUri and -Model."),
+                404 => ("ApiNotFound", ErrorCategory.ObjectNotFound, "Check -BaseUri, and -Model or -Deployment when given."),
                 408 => ("ApiTimeout", ErrorCategory.OperationTimeout, "Try again later or raise -MaximumRetryCount."),
                 409 => ("ApiConflict", ErrorCategory.ResourceBusy, "Try again later or raise -MaximumRetryCount."),
                 413 => ("ApiRequestTooLarge", ErrorCategory.LimitsExceeded, "Send smaller or fewer images."),

@@ -29,6 +29,14 @@ namespace ImageEdit.Requests
         /// <summary>The full path, the URL or the file ID, as given.</summary>
         public string Value { get; }
 
+        /// <summary>
+        /// The input as results and errors name it (SourcePath, TargetObject): the path, URL or file ID as given, except
+        /// that a data URL, which may run to millions of characters, is shortened to its type, first characters and length.
+        /// </summary>
+        public string Identity => IsDataUrl && Value.Length > 80
+            ? $"{Value.Substring(0, Math.Max(Value.IndexOf(',') + 1, 0)) + Value.Substring(Value.IndexOf(',') + 1, Math.Min(16, Value.Length - Value.IndexOf(',') - 1))}... ({Value.Length:N0} characters)"
+            : Value;
+
         /// <summary>What the header probe learned of a local file, once it has been checked.</summary>
         public ImageInfo? Info { get; set; }
 

@@ -28,7 +28,7 @@ namespace ImageEdit.Rules
                 }
                 if (model.UnsupportedFields.Contains(field.WireName) || (field.GptImageOnly && !model.IsGptImageModel))
                 {
-                    throw Argument("ParameterNotSupportedByModel", request.SourcePath, $"{model.Label} does not support -{field.ParameterName}.",
+                    throw Argument("ParameterNotSupportedByModel", request.SourcePath, $"{model.SentenceLabel} does not support -{field.ParameterName}.",
                         field.WireName == "response_format" ? "Drop -ResponseFormat: GPT image models always return base64." : $"Drop -{field.ParameterName}, or choose a model that supports it.");
                 }
                 if (field.Kind == FieldKind.Choice && value is string text)
@@ -53,7 +53,7 @@ namespace ImageEdit.Rules
         {
             if (request.Stream && !model.SupportsStreaming)
             {
-                throw Argument("StreamingNotSupportedByModel", request.SourcePath, $"{model.Label} cannot stream its edits.", "Use Edit-Image for this model, or stream with a GPT image model.");
+                throw Argument("StreamingNotSupportedByModel", request.SourcePath, $"{model.SentenceLabel} cannot stream its edits.", "Use Edit-Image for this model, or stream with a GPT image model.");
             }
             string? background = request.Value("background") as string;
             string outputFormat = request.OutputFormat ?? "png";
@@ -95,7 +95,7 @@ namespace ImageEdit.Rules
                 }
             }
             throw Argument("SizeNotSupportedByModel", request.SourcePath,
-                $"{model.Label} does not make {size} images" + (why is null ? "" : $": {why}") + $". It takes {string.Join(", ", model.Sizes)}" +
+                $"{model.SentenceLabel} does not make {size} images" + (why is null ? "" : $": {why}") + $". It takes {string.Join(", ", model.Sizes)}" +
                 (model.FlexibleSizes is null ? "." : $", or {model.FlexibleSizes}."),
                 "Pass one of the sizes listed.");
         }

@@ -30,7 +30,7 @@ namespace ImageEdit.Rules
             {
                 throw Argument("TooManyImages", request.SourcePath,
                     limit == 1
-                        ? $"{Label(model)} edits exactly one image, but the request has {request.Images.Count} (the image and {request.Images.Count - 1} reference images)."
+                        ? $"{Capital(Label(model))} edits exactly one image, but the request has {request.Images.Count} (the image and {request.Images.Count - 1} reference images)."
                         : $"A request may carry at most {limit} images, but this one has {request.Images.Count} (the image and {request.Images.Count - 1} reference images).",
                     limit == 1 ? "Drop the reference images, or use a GPT image model." : $"Pass at most {limit - 1} reference images.");
             }
@@ -89,6 +89,8 @@ namespace ImageEdit.Rules
         }
 
         private static string Label(ModelRules? model) => model?.Label ?? "the API";
+
+        private static string Capital(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text.Substring(1);
 
         private ImageInfo Probe(ImageSource file, string role)
         {

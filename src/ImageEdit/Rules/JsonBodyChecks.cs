@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using ImageEdit.Images;
 using ImageEdit.Models;
 using ImageEdit.Requests;
 using static ImageEdit.Rules.Refusal;
@@ -9,7 +10,6 @@ namespace ImageEdit.Rules
     /// <summary>What the JSON body (images by URL or file ID, moderation) refuses that multipart would take.</summary>
     internal static class JsonBodyChecks
     {
-        private const string UploadAdvice = "Upload it first and edit it by file ID: Add-ImageEditFile <file> | Edit-Image -Prompt '...'";
 
         public static void Check(ImageEditRequest request, ModelRules? model)
         {
@@ -20,7 +20,7 @@ namespace ImageEdit.Rules
             if (model != null && !model.SupportsJson)
             {
                 throw Argument("JsonNotSupportedByModel", request.SourcePath,
-                    $"{model.Label} takes only uploaded files (multipart), but this request needs the JSON body ({Why(request)}).",
+                    $"{model.SentenceLabel} takes only uploaded files (multipart), but this request needs the JSON body ({Why(request)}).",
                     "Use a GPT image model (e.g. -Model gpt-image-2), or pass local files with -Path and leave out -ImageUrl, -FileId, -ReferenceUrl, -ReferenceFileId, -MaskUrl, -MaskFileId and -Moderation.");
             }
             foreach (var field in request.Fields.Select(f => f.Key).Where(f => (f.Bodies & BodyForms.Json) == 0))
@@ -29,7 +29,9 @@ namespace ImageEdit.Rules
                     $"-{field.ParameterName} is not part of the JSON body, which this request needs ({Why(request)}).", $"Drop -{field.ParameterName}.");
             }
             var sizeField = RequestFields.Wire("size");
-            if (request.Value("size") is string size && !sizeField.JsonValues.Contains(size, StringComparer.OrdinalIgnoreCase))
+            // A model the table does not know may take new sizes: its value is sent as given.
+            bool unknownModel = request.Model != null && model is null;
+            if (!unknownModel && request.Value("size") is string size && !sizeField.JsonValues.Contains(size, StringComparer.OrdinalIgnoreCase))
             {
                 throw Argument("SizeNotSupportedInJson", request.SourcePath,
                     $"-Size {size} cannot be sent in the JSON body ({Why(request)}), which takes only {string.Join(", ", sizeField.JsonValues)}.",
@@ -51,8 +53,8 @@ namespace ImageEdit.Rules
                     if (length > JsonEditEncoder.MaxImageUrlLength)
                     {
                         throw Data("DataUrlTooLong", request.SourcePath,
-                            $"{role} {image.Display} is {Megabytes(image.Info.Length)}; as a data URL in the JSON body it would be {length:N0} characters, over the API's limit of {JsonEditEncoder.MaxImageUrlLength:N0}.",
-                            UploadAdvice.Replace("<file>", "'" + image.Value + "'"));
+                            $"{role} {image.Display} is {image.Info.Length:N0} bytes; as a data URL in the JSON body it would be {length:N0} characters, over the API's limit of {JsonEditEncoder.MaxImageUrlLength:N0}.",
+                            UploadAdvice(request, image, isMask));
                     }
                     break;
                 case ImageSourceKind.Url:
@@ -63,11 +65,17 @@ namespace ImageEdit.Rules
                     }
                     bool https = Uri.TryCreate(image.Value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps;
                     bool dataUrl = image.IsDataUrl && image.Value.IndexOf(";base64,", StringComparison.OrdinalIgnoreCase) > 0;
+                    string localParameter = isMask ? "-Mask" : image == request.Source ? "-Path" : "-ReferencePath";
                     if (!https && !dataUrl)
                     {
                         throw Argument("InvalidImageUrl", request.SourcePath,
                             $"{role} URL '{image.Display}' is neither an https URL nor a base64 data URL (data:image/png;base64,...).",
-                            "Pass an https URL or a data URL; for a local file use -Path or -ReferencePath.");
+                            $"Pass an https URL or a data URL; for a local file use {localParameter}.");
+                    }
+                    if (dataUrl && DataUrlProblem(image.Value, isMask) is { } problem)
+                    {
+                        throw Data("InvalidImageUrl", request.SourcePath, $"{role} data URL ({image.Display}) {problem}.",
+                            $"Pass a data URL of a {(isMask ? "PNG" : "PNG, JPEG or WebP")} image, or the local file with {localParameter}.");
                     }
                     break;
                 default:
@@ -77,6 +85,38 @@ namespace ImageEdit.Rules
                     }
                     break;
             }
+        }
+
+        /// <summary>What is wrong with a data URL's type or first bytes, or null: the API would refuse it, so it is refused here for free.</summary>
+        private static string? DataUrlProblem(string url, bool isMask)
+        {
+            int comma = url.IndexOf(',');
+            string mediaType = url.Substring(5, url.IndexOf(';') - 5).ToLowerInvariant();
+            var declared = mediaType switch { "image/png" => ImageFormat.Png, "image/jpeg" => ImageFormat.Jpeg, "image/jpg" => ImageFormat.Jpeg, "image/webp" => ImageFormat.WebP, _ => ImageFormat.Unknown };
+            if (declared == ImageFormat.Unknown || (isMask && declared != ImageFormat.Png))
+            {
+                return $"is of type {mediaType}, not {(isMask ? "image/png" : "image/png, image/jpeg or image/webp")}";
+            }
+            string head = url.Substring(comma + 1, Math.Min(16, url.Length - comma - 1));
+            byte[] bytes;
+            try
+            {
+                bytes = Convert.FromBase64String(head.Length % 4 == 0 ? head : head.Substring(0, head.Length - head.Length % 4));
+            }
+            catch (FormatException)
+            {
+                return "is not valid base64";
+            }
+            var actual = ImageFormats.FromMagic(bytes, bytes.Length);
+            return actual == declared ? null : $"says {mediaType} but its bytes are {(actual == ImageFormat.Unknown ? "not a PNG, JPEG or WebP image" : "a " + actual + " image")}";
+        }
+
+        private static string UploadAdvice(ImageEditRequest request, ImageSource image, bool isMask)
+        {
+            string file = "'" + image.Value + "'";
+            if (isMask) return $"Upload it first and pass its file ID: -MaskFileId (Add-ImageEditFile {file}).FileId";
+            if (image != request.Source) return $"Upload it first and pass its file ID: -ReferenceFileId (Add-ImageEditFile {file}).FileId";
+            return $"Upload it first and edit it by file ID: Add-ImageEditFile {file} | Edit-Image -Prompt '...'";
         }
 
         private static string Why(ImageEditRequest request)

@@ -26,6 +26,15 @@ namespace ImageEdit.Rules
                 : DateTime.Today;
         }
 
+        /// <summary>Why $env:IMAGEEDIT_TODAY is ignored, when it is set but is not a yyyy-MM-dd date; else null.</summary>
+        public static string? TodayOverrideProblem()
+        {
+            string? overridden = Environment.GetEnvironmentVariable("IMAGEEDIT_TODAY");
+            return string.IsNullOrWhiteSpace(overridden) || DateTime.TryParseExact(overridden!.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)
+                ? null
+                : $"$env:IMAGEEDIT_TODAY is '{overridden}', not a yyyy-MM-dd date, so the model lifecycle uses today's date.";
+        }
+
         /// <summary>The warning for a request to <paramref name="model"/> on <paramref name="today"/>, or null.</summary>
         public static string? Warning(ModelRules? model, DateTime today)
         {
@@ -44,19 +53,23 @@ namespace ImageEdit.Rules
                 : null;
         }
 
-        /// <summary>Advice for an API error about a model the table knows is retired, or null.</summary>
+        /// <summary>
+        /// Advice for an API error that refuses a model the table knows is retiring or retired (whatever today's date: the
+        /// API may stop serving it before its announced day), or null.
+        /// </summary>
         public static string? AdviceFor(ApiException error, string? modelName, DateTime today)
         {
             var model = ModelCatalog.Find(modelName);
-            if (model?.ShutdownDate is not DateTime shutdown || today.Date < shutdown)
+            if (model?.ShutdownDate is not DateTime shutdown || model.Replacement is null)
             {
                 return null;
             }
             bool aboutModel = error.Code == "model_not_found" || string.Equals(error.Param, "model", StringComparison.OrdinalIgnoreCase)
                 || (int)error.StatusCode == 404 || error.ApiMessage.IndexOf(model.Name, StringComparison.OrdinalIgnoreCase) >= 0;
-            return aboutModel
-                ? $"OpenAI shut {model.Name} down on {shutdown.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}: use -Model {model.Replacement} instead."
-                : null;
+            string date = shutdown.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            return !aboutModel ? null
+                : today.Date >= shutdown ? $"OpenAI shut {model.Name} down on {date}: use -Model {model.Replacement} instead."
+                : $"OpenAI retires {model.Name} on {date} and this API no longer serves it: use -Model {model.Replacement} instead.";
         }
     }
 }

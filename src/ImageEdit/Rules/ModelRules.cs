@@ -70,6 +70,9 @@ namespace ImageEdit.Rules
         /// <summary>How messages name the model.</summary>
         public string Label => Name.Length == 0 ? "the API's default model" : Name;
 
+        /// <summary>The label at the start of a sentence.</summary>
+        public string SentenceLabel => Name.Length == 0 ? "The API's default model" : Name;
+
         /// <summary>The values this model takes for a choice field, or null when it takes whatever the field knows.</summary>
         public IReadOnlyList<string>? ValuesFor(string wireName) => Values.TryGetValue(wireName, out var values) ? values : null;
 

@@ -56,7 +56,8 @@ namespace ImageEdit.Rules
                 result.Error = ex;
                 return result;
             }
-            if (ModelLifecycle.Warning(model, _today()) is { } warning)
+            // OpenAI's shutdown dates are not Azure's: Azure deployments retire on their own schedule.
+            if (_connection?.ApiType != ApiType.Azure && ModelLifecycle.Warning(model, _today()) is { } warning)
             {
                 result.Warnings.Add(warning);
             }

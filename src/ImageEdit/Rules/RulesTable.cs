@@ -44,15 +44,15 @@ namespace ImageEdit.Rules
                     model.Replacement ?? "-",
                 });
             }
-            return "Request fields:\n" + Table(fields) + "\n\nModels:\n" + Table(models);
+            return "    Request fields:\n" + Table(fields) + "\n\n    Models:\n" + Table(models);
         }
 
-        /// <summary>Columns padded to their widest cell, each line indented four spaces (so the help keeps it as it is).</summary>
+        /// <summary>Columns padded to their widest cell, each line indented (so the help keeps it as it is).</summary>
         private static string Table(List<string[]> rows)
         {
             int columns = rows[0].Length;
             var widths = Enumerable.Range(0, columns).Select(c => rows.Max(r => r[c].Length)).ToArray();
-            return string.Join("\n", rows.Select(r => "    " + string.Join("  ", r.Select((cell, c) => c == columns - 1 ? cell : cell.PadRight(widths[c]))).TrimEnd()));
+            return string.Join("\n", rows.Select(r => "      " + string.Join("  ", r.Select((cell, c) => c == columns - 1 ? cell : cell.PadRight(widths[c]))).TrimEnd()));
         }
     }
 }
