@@ -11,6 +11,8 @@ namespace ImageEdit.Tests;
 /// <summary>The HTTP core and response mapping, against the real local server over loopback.</summary>
 public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
+    private static EditContext Context(ImageFileWriter? writer) => new(writer, null, new RunTally(), "Edit-Image");
+
     private TestApiServer Server => fixture.Server;
     private static readonly string Lighthouse = Path.Combine(TestPaths.Samples, "lighthouse.png");
 
@@ -31,7 +33,7 @@ public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFix
         var sink = new CollectingSink();
         var request = new ImageEditRequest(new[] { Lighthouse }, "watercolour", fields: new Dictionary<string, object?> { ["n"] = 2, ["model"] = "gpt-image-1", ["quality"] = "high" });
 
-        await new EditOperation(Connection(), new ImageFileWriter(folder, force: false)).RunAsync(request, sink, CancellationToken.None);
+        await new EditOperation(Connection(), Context(new ImageFileWriter(folder, false))).RunAsync(request, sink, CancellationToken.None);
 
         var result = Assert.IsType<ImageEditResult>(Assert.Single(sink.Objects));
         Assert.Equal(Lighthouse, result.SourcePath);
@@ -65,7 +67,7 @@ public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFix
         File.WriteAllText(Path.Combine(folder, "lighthouse-edited.png"), "precious");
         var sink = new CollectingSink();
 
-        await new EditOperation(Connection(), new ImageFileWriter(folder, force: false)).RunAsync(new ImageEditRequest(new[] { Lighthouse }, "x"), sink, CancellationToken.None);
+        await new EditOperation(Connection(), Context(new ImageFileWriter(folder, false))).RunAsync(new ImageEditRequest(new[] { Lighthouse }, "x"), sink, CancellationToken.None);
 
         var result = (ImageEditResult)Assert.Single(sink.Objects);
         Assert.Equal("precious", File.ReadAllText(Path.Combine(folder, "lighthouse-edited.png")));
@@ -79,7 +81,7 @@ public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFix
         string folder = TestPaths.NewTempFolder();
         var sink = new CollectingSink();
 
-        await new EditOperation(Connection(), new ImageFileWriter(folder, false)).RunAsync(new ImageEditRequest(new[] { Lighthouse }, "x", fields: new Dictionary<string, object?> { ["model"] = "dall-e-2", ["size"] = "256x256" }), sink, CancellationToken.None);
+        await new EditOperation(Connection(), Context(new ImageFileWriter(folder, false))).RunAsync(new ImageEditRequest(new[] { Lighthouse }, "x", fields: new Dictionary<string, object?> { ["model"] = "dall-e-2", ["size"] = "256x256" }), sink, CancellationToken.None);
 
         var image = ((ImageEditResult)Assert.Single(sink.Objects)).Data.Single();
         Assert.NotNull(image.Url);
@@ -93,7 +95,7 @@ public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFix
     public async Task An_API_error_becomes_an_ApiException_with_what_the_API_said()
     {
         var error = await Assert.ThrowsAsync<ApiException>(() =>
-            new EditOperation(Connection(key: "sk-wrong-key-123456"), null).RunAsync(new ImageEditRequest(new[] { Lighthouse }, "x"), new CollectingSink(), CancellationToken.None));
+            new EditOperation(Connection(key: "sk-wrong-key-123456"), Context(null)).RunAsync(new ImageEditRequest(new[] { Lighthouse }, "x"), new CollectingSink(), CancellationToken.None));
 
         Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
         Assert.Equal("invalid_api_key", error.Code);
@@ -109,7 +111,7 @@ public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFix
         string prompt = "retry " + Guid.NewGuid();
         Server.Script.Enqueue([new ScriptStep { Status = 503, Headers = new() { ["retry-after-ms"] = "10" } }]);
 
-        await new EditOperation(Connection(), null).RunAsync(new ImageEditRequest(new[] { Lighthouse }, prompt), sink, CancellationToken.None);
+        await new EditOperation(Connection(), Context(null)).RunAsync(new ImageEditRequest(new[] { Lighthouse }, prompt), sink, CancellationToken.None);
 
         Assert.Single(sink.Objects);
         Assert.Equal(2, Server.Edits.Count(r => r.Field("prompt") == prompt));
@@ -122,7 +124,7 @@ public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFix
         var sink = new CollectingSink();
         Server.Script.Enqueue([new ScriptStep { Action = "truncate" }]);
 
-        await new EditOperation(Connection(), null).RunAsync(new ImageEditRequest(new[] { Lighthouse }, "truncated"), sink, CancellationToken.None);
+        await new EditOperation(Connection(), Context(null)).RunAsync(new ImageEditRequest(new[] { Lighthouse }, "truncated"), sink, CancellationToken.None);
 
         Assert.Single(sink.Objects);
     }
@@ -137,7 +139,7 @@ public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFix
         Server.Script.Enqueue([new ScriptStep { Action = action, Status = action == "html" ? 502 : 200, Body = body, ContentType = contentType }]);
 
         var error = await Assert.ThrowsAsync<ApiException>(() =>
-            new EditOperation(Connection(retries: 0), null).RunAsync(new ImageEditRequest(new[] { Lighthouse }, "x"), new CollectingSink(), CancellationToken.None));
+            new EditOperation(Connection(retries: 0), Context(null)).RunAsync(new ImageEditRequest(new[] { Lighthouse }, "x"), new CollectingSink(), CancellationToken.None));
 
         Assert.Contains(expected, error.Message);
         Assert.Contains("request id req_test", error.Message);

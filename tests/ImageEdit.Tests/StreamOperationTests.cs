@@ -1,3 +1,4 @@
+using ImageEdit.Output;
 using System.Security;
 using ImageEdit.Http;
 using ImageEdit.Models;
@@ -8,6 +9,8 @@ namespace ImageEdit.Tests;
 
 public class StreamOperationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
+    private static EditContext Context(ImageFileWriter? writer) => new(writer, null, new RunTally(), "Edit-Image");
+
     private static readonly string Lighthouse = Path.Combine(TestPaths.Samples, "lighthouse.png");
 
     private ApiConnection Connection(TimeSpan? timeout = null, int retries = 2)
@@ -25,7 +28,7 @@ public class StreamOperationTests(ServerFixture fixture) : IClassFixture<ServerF
         fixture.Server.Script.Enqueue([new ScriptStep { Multiline = true }]);
         var sink = new CollectingSink();
 
-        await new StreamOperation(Connection(), null).RunAsync(Streamed(2), sink, CancellationToken.None);
+        await new StreamOperation(Connection(), Context(null)).RunAsync(Streamed(2), sink, CancellationToken.None);
 
         Assert.Collection(sink.Objects,
             e => Assert.Equal(0, Assert.IsType<ImageEditPartialImageEvent>(e).PartialImageIndex),
@@ -38,7 +41,7 @@ public class StreamOperationTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         fixture.Server.Script.Enqueue([new ScriptStep { ErrorAfter = 0 }]);
 
-        var error = await Assert.ThrowsAsync<ApiException>(() => new StreamOperation(Connection(), null).RunAsync(Streamed(1), new CollectingSink(), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ApiException>(() => new StreamOperation(Connection(), Context(null)).RunAsync(Streamed(1), new CollectingSink(), CancellationToken.None));
 
         Assert.Equal(ApiFailureKind.StreamErrorEvent, error.Kind);
         Assert.Equal("image_generation_failed", error.Code);
@@ -50,7 +53,7 @@ public class StreamOperationTests(ServerFixture fixture) : IClassFixture<ServerF
         fixture.Server.Script.Enqueue([new ScriptStep { PauseMs = 3000 }]);
         var sink = new CollectingSink();
 
-        await Assert.ThrowsAsync<TimeoutException>(() => new StreamOperation(Connection(TimeSpan.FromSeconds(1), retries: 0), null).RunAsync(Streamed(1), sink, CancellationToken.None));
+        await Assert.ThrowsAsync<TimeoutException>(() => new StreamOperation(Connection(TimeSpan.FromSeconds(1), retries: 0), Context(null)).RunAsync(Streamed(1), sink, CancellationToken.None));
 
         Assert.Single(sink.Objects);
     }

@@ -192,7 +192,7 @@ Describe 'Edit-Image' {
             foreach ($image in $result.Data) {
                 [Convert]::FromBase64String($image.B64Json) | Should -Be ([IO.File]::ReadAllBytes($image.Path))
             }
-            Get-ChildItem $out -Force | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
+            Get-SavedImage $out | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
         }
 
         It 'never overwrites an existing file' {

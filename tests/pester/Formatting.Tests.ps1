@@ -93,7 +93,7 @@ Describe 'Views' {
         function New-SavedImage([string] $Path) { $savedImageType.GetMethod('Saved').Invoke($null, @($Path, [byte[]]::new(32), [long]1234)) }
         $saved = New-Internal ([ImageEdit.Models.ImageEditData]) @(0, $null, $null, $null, (New-SavedImage '/out/cat-edited.png'))
         $inline = New-Internal ([ImageEdit.Models.ImageEditData]) @(1, $b64, $null, 'a cat in a hat', $null)
-        $script:result = New-Internal ([ImageEdit.Models.ImageEditResult]) @([DateTimeOffset]'2026-11-25T12:00:00Z', 'opaque', [ImageEdit.Models.ImageEditData[]]@($saved, $inline), 'png', 'high', '1024x1024', $usage, '/photos/cat.png', 'gpt-image-1.5', 'req_abc123')
+        $script:result = New-Internal ([ImageEdit.Models.ImageEditResult]) @([DateTimeOffset]'2026-11-25T12:00:00Z', 'opaque', [ImageEdit.Models.ImageEditData[]]@($saved, $inline), 'png', 'high', '1024x1024', $usage, '/photos/cat.png', 'gpt-image-1.5', 'req_abc123', $false)
         $script:partial = New-Internal ([ImageEdit.Models.ImageEditPartialImageEvent]) @($b64, [DateTimeOffset]'2026-11-25T12:00:00Z', '1024x1024', 'high', 'opaque', 'png', 1, '/photos/cat.png', 'req_def456', $null)
         $script:completed = New-Internal ([ImageEdit.Models.ImageEditCompletedEvent]) @($null, [DateTimeOffset]'2026-11-25T12:00:01Z', '1024x1024', 'high', 'opaque', 'png', $usage, '/photos/cat.png', 'req_def456', (New-SavedImage '/out/cat-edited.png'))
 

@@ -170,7 +170,7 @@ Describe 'JSON edits, files and models' {
                 Get-Field $request 'moderation' | Should -Be 'low'
             }
             $results.SourcePath | ForEach-Object { $_ | Should -Match '^file-' }
-            @(Get-ChildItem $out) | Should -HaveCount 2
+            @(Get-SavedImage $out) | Should -HaveCount 2
         }
 
         It 'uploads with -Purpose user_data and streams the file from disk with its length' {

@@ -53,7 +53,7 @@ Describe 'Promises in messy, concurrent batches' {
                 $results | Should -HaveCount 8
                 $paths = @($results.Data.Path)
                 @($paths | Sort-Object -Unique) | Should -HaveCount 8
-                @(Get-ChildItem -LiteralPath $out -Force) | Should -HaveCount 8
+                @(Get-SavedImage $out) | Should -HaveCount 8
                 foreach ($result in $results) {
                     $file = $result.Data[0].Path
                     Get-Sha256 $file | Should -Be (Get-ReturnedHashes $result)[0]
@@ -72,7 +72,7 @@ Describe 'Promises in messy, concurrent batches' {
 
                 $results | Should -HaveCount 8
                 @($results.Data.Path | Sort-Object -Unique) | Should -HaveCount 16
-                @(Get-ChildItem -LiteralPath $out -Force) | Should -HaveCount 16
+                @(Get-SavedImage $out) | Should -HaveCount 16
                 foreach ($result in $results) {
                     $expected = Get-ReturnedHashes $result
                     Get-Sha256 $result.Data[0].Path | Should -Be $expected[0]
@@ -87,7 +87,7 @@ Describe 'Promises in messy, concurrent batches' {
             $completed = @($events | Where-Object Type -EQ 'image_edit.completed')
             $completed | Should -HaveCount 8
             @($completed.Path | Sort-Object -Unique) | Should -HaveCount 8
-            @(Get-ChildItem -LiteralPath $out -Force) | Should -HaveCount 8
+            @(Get-SavedImage $out) | Should -HaveCount 8
         }
     }
 
@@ -136,7 +136,7 @@ Describe 'Promises in messy, concurrent batches' {
             Set-Content (Join-Path $out 'img-edited.png') 'an old result'
             $results = $eightFolders | Edit-Image -Prompt 'x' -OutputDirectory $out -Force -ThrottleLimit 8
             @($results.Data.Path | Sort-Object -Unique) | Should -HaveCount 8
-            @(Get-ChildItem -LiteralPath $out -Force) | Should -HaveCount 8
+            @(Get-SavedImage $out) | Should -HaveCount 8
             Get-Content -LiteralPath (Join-Path $out 'img-edited.png') -Raw | Should -Not -BeLike 'an old result*'
             foreach ($result in $results) { Get-Sha256 $result.Data[0].Path | Should -Be (Get-ReturnedHashes $result)[0] }
         }
@@ -206,7 +206,7 @@ $env:OPENAI_API_KEY = $Key; $env:OPENAI_BASE_URL = $Base
             $out = Join-Path $TestDrive 'long-names'
             $result = Edit-Image -LiteralPath $long -Prompt 'x' -OutputDirectory $out
             Split-Path $result.Data[0].Path -Leaf | Should -Be ('p' * 215 + '-edited.png')
-            @(Get-ChildItem -LiteralPath $out -Force) | Should -HaveCount 1
+            @(Get-SavedImage $out) | Should -HaveCount 1
         }
     }
 

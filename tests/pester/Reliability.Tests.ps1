@@ -148,7 +148,7 @@ Describe 'Reliable and safe HTTP core' {
             $elapsed.TotalSeconds | Should -BeLessThan 1
             Start-Sleep -Milliseconds 700
             @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 1
-            @(Get-ChildItem $out -Force -ErrorAction SilentlyContinue) | Should -HaveCount 0
+            @(Get-SavedImage $out -ErrorAction SilentlyContinue) | Should -HaveCount 0
         }
 
         It 'stops the wait before a retry, and tries no more' {
@@ -164,7 +164,7 @@ Describe 'Reliable and safe HTTP core' {
             $out = Join-Path $TestDrive 'stream-cancelled'
             $elapsed = Stop-WhileRunning $inRunspace @($env:IMAGEEDIT_TEST_MODULE, $server.ApiKey, $server.BaseUri, "Get-ImageEditStream '$lighthouse' -Prompt x -PartialImages 2 -OutputDirectory '$out'") -ExtraWaitMs 800
             $elapsed.TotalSeconds | Should -BeLessThan 1
-            Get-ChildItem $out -Force -ErrorAction SilentlyContinue | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
+            Get-SavedImage $out -ErrorAction SilentlyContinue | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
         }
     }
 
@@ -176,14 +176,14 @@ Describe 'Reliable and safe HTTP core' {
             $result = Edit-Image $lighthouse -Prompt 'x' -OutputDirectory $out -Force
             $result.Data[0].Path | Should -Be (Join-Path $out 'lighthouse-edited.png')
             (Get-FileHash -LiteralPath $result.Data[0].Path -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be (Get-TestApiRequest $server -EditsOnly).returnedImageSha256[0]
-            @(Get-ChildItem $out -Force) | Should -HaveCount 1
+            @(Get-SavedImage $out) | Should -HaveCount 1
         }
 
         It 'leaves nothing behind for a request that fails' {
             $out = Join-Path $TestDrive 'failed'
             Set-TestApiScript $server @(@{ status = 400 })
             Edit-Image $lighthouse -Prompt 'x' -OutputDirectory $out -ErrorAction SilentlyContinue
-            @(Get-ChildItem $out -Force -ErrorAction SilentlyContinue) | Should -HaveCount 0
+            @(Get-SavedImage $out -ErrorAction SilentlyContinue) | Should -HaveCount 0
         }
     }
 
@@ -282,8 +282,8 @@ Describe 'Reliable and safe HTTP core' {
             $failures | Should -BeNullOrEmpty
             $results | Should -HaveCount 100
             @($results.SourcePath | Sort-Object -Unique) | Should -HaveCount 100
-            @(Get-ChildItem $out -Force) | Should -HaveCount 100
-            Get-ChildItem $out -Force | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
+            @(Get-SavedImage $out) | Should -HaveCount 100
+            Get-SavedImage $out | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
             $requests = Get-TestApiRequest $server -EditsOnly
             @($requests | Where-Object { $_.status -eq 200 -and $_.outcome -ne 'truncated' }) | Should -HaveCount 100
             @($requests).Count | Should -Be 120

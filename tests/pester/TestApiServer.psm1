@@ -90,5 +90,11 @@ function Exit-ImageEditTestSession {
     foreach ($entry in $Server.SavedEnvironment.GetEnumerator()) { [Environment]::SetEnvironmentVariable($entry.Key, $entry.Value) }
 }
 
-Export-ModuleMember -Function Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript,
+# The images saved in an output folder: every file but the run record.
+function Get-SavedImage {
+    param([Parameter(Mandatory)][string] $Folder)
+    Get-ChildItem -LiteralPath $Folder -Force -File | Where-Object Name -NE 'imageedit-record.jsonl'
+}
+
+Export-ModuleMember -Function Get-SavedImage, Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript,
     Enter-ImageEditTestSession, Exit-ImageEditTestSession, New-LargePng

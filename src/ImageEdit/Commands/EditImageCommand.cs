@@ -18,7 +18,7 @@ namespace ImageEdit.Commands
     {
         internal override bool Streams => false;
 
-        internal override Task RunAsync(ApiConnection connection, ImageEditRequest request, ImageFileWriter? writer, IOutputSink sink, CancellationToken cancellation) =>
-            new EditOperation(connection, writer).RunAsync(request, sink, cancellation);
+        internal override Task RunAsync(ApiConnection connection, ImageEditRequest request, EditContext context, IOutputSink sink, CancellationToken cancellation) =>
+            new EditOperation(connection, context).RunAsync(request, sink, cancellation);
     }
 }

@@ -24,7 +24,7 @@ namespace ImageEdit.Commands
 
         internal override bool Streams => true;
 
-        internal override Task RunAsync(ApiConnection connection, ImageEditRequest request, ImageFileWriter? writer, IOutputSink sink, CancellationToken cancellation) =>
-            new StreamOperation(connection, writer).RunAsync(request, sink, cancellation);
+        internal override Task RunAsync(ApiConnection connection, ImageEditRequest request, EditContext context, IOutputSink sink, CancellationToken cancellation) =>
+            new StreamOperation(connection, context).RunAsync(request, sink, cancellation);
     }
 }

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using ImageEdit.Http;
 using ImageEdit.Images;
 using ImageEdit.Models;
+using ImageEdit.Operations;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
 using ImageEdit.Requests;
@@ -29,6 +30,9 @@ namespace ImageEdit.Commands
         private readonly Dictionary<string, LocalCheckException?> _preparedFolders = new Dictionary<string, LocalCheckException?>(StringComparer.Ordinal);
         private readonly Dictionary<string, ImageFileWriter> _writers = new Dictionary<string, ImageFileWriter>(StringComparer.Ordinal);
         private readonly HashSet<string> _warned = new HashSet<string>(StringComparer.Ordinal);
+        private readonly Dictionary<string, RunRecord> _records = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
+        private readonly RunTally _tally = new RunTally();
+        private readonly System.Diagnostics.Stopwatch _elapsed = new System.Diagnostics.Stopwatch();
 
         /// <summary>
         /// Parameters besides the request fields that bind by property name. A piped FileInfo has Size and User properties
@@ -169,6 +173,14 @@ namespace ImageEdit.Commands
         [EmptyStringAsNull]
         public string? OutputDirectory { get; set; }
 
+        /// <summary>
+        /// With -OutputDirectory: an input whose identical request (same source bytes, references, mask, prompt and fields,
+        /// same endpoint) is already in the folder's run record, with its saved files unchanged, is not sent again; its
+        /// recorded result is written instead, marked Resumed.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter Resume { get; set; }
+
         /// <summary>With -OutputDirectory: replace a file of the same name instead of choosing a free name.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -181,7 +193,7 @@ namespace ImageEdit.Commands
         internal abstract bool Streams { get; }
 
         /// <summary>What one request does once it is built and approved.</summary>
-        internal abstract Task RunAsync(ApiConnection connection, ImageEditRequest request, ImageFileWriter? writer, IOutputSink sink, CancellationToken cancellation);
+        internal abstract Task RunAsync(ApiConnection connection, ImageEditRequest request, EditContext context, IOutputSink sink, CancellationToken cancellation);
 
         internal override string Activity => Streams ? "Streaming image edits" : "Editing images";
 
@@ -192,6 +204,13 @@ namespace ImageEdit.Commands
             // Pipeline input is bound after BeginProcessing, so these are exactly the parameters typed on the command line.
             _commandLineParameters = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
             base.BeginProcessing();
+            _elapsed.Start();
+            if (Resume && OutputDirectory is null && !MyInvocation.ExpectingInput)
+            {
+                ThrowTerminatingError(ErrorRecordFactory.Create(new LocalCheckException("ResumeNeedsOutputDirectory", ErrorCategory.InvalidArgument, null,
+                    "-Resume finds earlier results in the run record of -OutputDirectory, and no -OutputDirectory was given.",
+                    "Pass -OutputDirectory, the folder the earlier run saved into."), null));
+            }
             _validator = new RequestValidator(new ImageProbeCache(), Connection);
             if (ModelLifecycle.TodayOverrideProblem() is { } clockProblem)
             {
@@ -227,12 +246,14 @@ namespace ImageEdit.Commands
                 if (input.Error != null)
                 {
                     WriteError(input.Error);
+                    _tally.AddFailed();
                     continue;
                 }
                 if (companionError != null)
                 {
                     // A missing reference image or mask fails each input it was meant for, named by that input.
-                    WriteError(ErrorRecordFactory.Create(companionError, input.Source!.Value));
+                    WriteError(ErrorRecordFactory.Create(companionError, input.Source!.Identity));
+                    _tally.AddFailed();
                     continue;
                 }
                 var request = BuildRequest(input.Source!, references, mask);
@@ -288,16 +309,41 @@ namespace ImageEdit.Commands
             if (error != null)
             {
                 WriteError(ErrorRecordFactory.Create(error, request.SourcePath));
+                _tally.AddFailed();
                 return false;
             }
             return true;
         }
 
+        protected override void EndProcessing()
+        {
+            base.EndProcessing();
+            _elapsed.Stop();
+            if (WhatIfInEffect)
+            {
+                int resumed = _tally.Resumed;
+                string whatIf = $"{_tally.WouldSend} input(s) would be sent" + (Resume ? $" and {resumed} resumed from the run record (not sent again)." : ".");
+                ShouldProcess(whatIf, whatIf, "Summary");
+            }
+            var summary = new ImageEditRunSummary(_tally.Edited, _tally.Resumed, _tally.Failed, _tally.ImagesSaved, _tally.InputTokens, _tally.OutputTokens,
+                _tally.TotalTokens, _elapsed.Elapsed, _records.Values.Select(r => r.Path).FirstOrDefault());
+            WriteInformation(summary, new[] { "ImageEdit", "RunSummary" });
+        }
+
+        private bool WhatIfInEffect =>
+            MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf) ? ((SwitchParameter)whatIf).IsPresent
+                : GetVariableValue("WhatIfPreference") is object preference && LanguagePrimitives.IsTrue(preference);
+
         private void Submit(ImageEditRequest request)
         {
+            if (Resume && TryResume(request))
+            {
+                return;
+            }
             string action = Streams ? "Stream an edit" : "Edit";
             if (!ShouldProcess(request.SourcePath, $"{action} with prompt \"{Abbreviate(request.Prompt)}\" ({Describe(request)}) at {Connection.Origin}"))
             {
+                _tally.AddWouldSend();
                 return;
             }
             RequireCredentials(Connection);
@@ -307,10 +353,56 @@ namespace ImageEdit.Commands
                 WriteError(ErrorRecordFactory.Create(folderError, request.SourcePath));
                 return;
             }
-            var writer = OutputDirectory is null ? null : WriterFor(OutputFolderPath()!);
+            string? folder = OutputFolderPath();
+            var context = new EditContext(folder is null ? null : WriterFor(folder), folder is null ? null : RecordFor(folder), _tally, MyInvocation.MyCommand.Name);
             var connection = Connection;
             var scheduler = Scheduler;
-            scheduler.Start(token => RunAsync(connection, request, writer, scheduler, token), request.SourcePath);
+            var tally = _tally;
+            scheduler.Start(token => RunAsync(connection, request, context, scheduler, token), request.SourcePath, tally.AddFailed);
+        }
+
+        /// <summary>-Resume: writes the recorded result of an identical earlier request, when the run record has one; true when it did.</summary>
+        private bool TryResume(ImageEditRequest request)
+        {
+            string? folder = OutputDirectory is null ? null : OutputFolderPath();
+            if (folder is null)
+            {
+                WriteError(ErrorRecordFactory.Create(new LocalCheckException("ResumeNeedsOutputDirectory", ErrorCategory.InvalidArgument, request.SourcePath,
+                    "-Resume finds earlier results in the run record of -OutputDirectory, and this input gave none.", "Pass -OutputDirectory."), request.SourcePath));
+                return true;
+            }
+            var record = RecordFor(folder);
+            RecordEntry? entry;
+            try
+            {
+                entry = Resumer.FindResumable(record, request, Connection);
+            }
+            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+            {
+                WriteVerbose($"Could not check {request.Source.Display} against the run record ({ex.Message}); it is sent.");
+                return false;
+            }
+            if (entry is null)
+            {
+                return false;
+            }
+            WriteVerbose($"Resumed {request.Source.Display}: the run record has its result (request id {entry.RequestId}); not sent again.");
+            _tally.AddResumed();
+            if (!WhatIfInEffect)
+            {
+                WriteObject(Resumer.Output(entry, record, request, Streams));
+            }
+            return true;
+        }
+
+        /// <summary>One run record per folder for the whole command.</summary>
+        private RunRecord RecordFor(string folder)
+        {
+            if (!_records.TryGetValue(folder, out var record))
+            {
+                record = _records[folder] = new RunRecord(folder);
+            }
+            return record;
         }
 
         /// <summary>One writer per folder for the whole command, so that -Force never lets this command's results replace each other.</summary>

@@ -23,6 +23,9 @@ namespace ImageEdit.Http
         private readonly CancellationToken _cancellation;
         private readonly Action<long>? _bytesSent;
 
+        /// <summary>Told each file's SHA-256 and length once it has been sent whole.</summary>
+        public Action<FileDigest>? FileSent { get; set; }
+
         public MultipartFormBody(CancellationToken cancellation = default, Action<long>? bytesSent = null, string? boundary = null)
         {
             _boundary = boundary ?? "----ImageEdit" + Guid.NewGuid().ToString("N");
@@ -84,6 +87,7 @@ namespace ImageEdit.Http
         private async Task<long> CopyFileAsync(Part part, Stream destination, byte[] buffer, long sent)
         {
             using var file = new FileStream(part.FilePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            using var digest = FileSent is null ? null : new SendingDigest(part.FilePath!);
             long remaining = part.FileLength;
             while (remaining > 0)
             {
@@ -92,6 +96,7 @@ namespace ImageEdit.Http
                 {
                     throw new IOException($"{part.FilePath} became shorter while it was being sent; the request was abandoned.");
                 }
+                digest?.Append(buffer, 0, read);
                 await destination.WriteAsync(buffer, 0, read, _cancellation).ConfigureAwait(false);
                 remaining -= read;
                 sent += read;
@@ -100,6 +105,10 @@ namespace ImageEdit.Http
             if (file.Length != part.FileLength)
             {
                 throw new IOException($"{part.FilePath} changed length while it was being sent; the request was abandoned.");
+            }
+            if (digest != null)
+            {
+                FileSent!(digest.Finish());
             }
             return sent;
         }

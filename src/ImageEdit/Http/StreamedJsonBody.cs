@@ -24,6 +24,9 @@ namespace ImageEdit.Http
         private readonly CancellationToken _cancellation;
         private readonly Action<long>? _bytesSent;
 
+        /// <summary>Told each file's SHA-256 and length once it has been sent whole.</summary>
+        public Action<FileDigest>? FileSent { get; set; }
+
         public StreamedJsonBody(CancellationToken cancellation = default, Action<long>? bytesSent = null)
         {
             _cancellation = cancellation;
@@ -79,6 +82,7 @@ namespace ImageEdit.Http
         private async Task<long> EncodeFileAsync(Piece piece, Stream destination, byte[] input, byte[] output, long sent)
         {
             using var file = new FileStream(piece.FilePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            using var digest = FileSent is null ? null : new SendingDigest(piece.FilePath!);
             long remaining = piece.FileLength;
             while (remaining > 0)
             {
@@ -94,6 +98,7 @@ namespace ImageEdit.Http
                     filled += read;
                 }
                 remaining -= filled;
+                digest?.Append(input, 0, filled);
                 var status = Base64.EncodeToUtf8(new ReadOnlySpan<byte>(input, 0, filled), output, out _, out int written, isFinalBlock: remaining == 0);
                 if (status != OperationStatus.Done)
                 {
@@ -106,6 +111,10 @@ namespace ImageEdit.Http
             if (file.Length != piece.FileLength)
             {
                 throw new IOException($"{piece.FilePath} changed length while it was being sent; the request was abandoned.");
+            }
+            if (digest != null)
+            {
+                FileSent!(digest.Finish());
             }
             return sent;
         }

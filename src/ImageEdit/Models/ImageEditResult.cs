@@ -10,8 +10,9 @@ namespace ImageEdit.Models
     public sealed class ImageEditResult
     {
         internal ImageEditResult(DateTimeOffset created, string? background, IReadOnlyList<ImageEditData> data, string? outputFormat,
-            string? quality, string? size, ImageUsage? usage, string sourcePath, string? model, string? requestId)
+            string? quality, string? size, ImageUsage? usage, string sourcePath, string? model, string? requestId, bool resumed = false)
         {
+            Resumed = resumed;
             Created = created;
             Background = background;
             Data = data;
@@ -44,6 +45,8 @@ namespace ImageEdit.Models
         public string? Model { get; }
         /// <summary>The x-request-id the API answered with: quote it to OpenAI support.</summary>
         public string? RequestId { get; }
+        /// <summary>True when -Resume found this result in the run record and did not send the request again.</summary>
+        public bool Resumed { get; }
 
         public override string ToString() => $"{System.IO.Path.GetFileName(SourcePath)}: {Data.Count} image(s){(RequestId is null ? "" : " [" + RequestId + "]")}";
     }

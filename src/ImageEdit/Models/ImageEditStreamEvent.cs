@@ -43,6 +43,8 @@ namespace ImageEdit.Models
         public string SourcePath { get; }
         /// <summary>The x-request-id of the streamed answer.</summary>
         public string? RequestId { get; }
+        /// <summary>True when -Resume found this result in the run record and did not send the request again.</summary>
+        public bool Resumed { get; internal set; }
         /// <summary>The saved file, when -OutputDirectory was given and the image could be saved.</summary>
         public string? Path => _image.Path;
         /// <summary>The SHA-256 (lowercase hex) of the image's bytes, when it was saved (or meant to be).</summary>

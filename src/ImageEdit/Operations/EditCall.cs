@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -15,12 +16,18 @@ namespace ImageEdit.Operations
     internal static class EditCall
     {
         /// <summary>Sends the request; an API error about a model the rules table knows is retired names its replacement.</summary>
+        /// <param name="client">The HTTP core.</param>
+        /// <param name="request">The edit.</param>
+        /// <param name="connection">Where it goes.</param>
+        /// <param name="readAnswer">Reads a 2xx answer inside the try.</param>
+        /// <param name="digests">Receives each local file's SHA-256 as the body sends it (for the run record).</param>
+        /// <param name="cancellation">Ctrl+C.</param>
         public static async Task<T> SendAsync<T>(ApiClient client, ImageEditRequest request, ApiConnection connection,
-            Func<HttpResponseMessage, TryContext, Task<T>> readAnswer, CancellationToken cancellation)
+            Func<HttpResponseMessage, TryContext, Task<T>> readAnswer, ConcurrentDictionary<string, FileDigest> digests, CancellationToken cancellation)
         {
             try
             {
-                return await client.SendAsync(For(request, connection), readAnswer, cancellation).ConfigureAwait(false);
+                return await client.SendAsync(For(request, connection, digests), readAnswer, cancellation).ConfigureAwait(false);
             }
             catch (ApiException error) when (ModelLifecycle.AdviceFor(error, request.Model, ModelLifecycle.Today()) is { } advice)
             {
@@ -29,7 +36,7 @@ namespace ImageEdit.Operations
             }
         }
 
-        public static ApiCall For(ImageEditRequest request, ApiConnection connection)
+        public static ApiCall For(ImageEditRequest request, ApiConnection connection, ConcurrentDictionary<string, FileDigest>? digests = null)
         {
             long uploadBytes = request.Images.Concat(request.Mask is null ? Enumerable.Empty<ImageSource>() : new[] { request.Mask })
                 .Where(i => i.IsFile)
@@ -37,7 +44,19 @@ namespace ImageEdit.Operations
             string subject = request.Source.Display + (request.Images.Count > 1 ? $" and {request.Images.Count - 1} more" : "");
             bool json = request.UsesJson;
             return new ApiCall(HttpMethod.Post, connection.EditsUri(request.Model), subject,
-                (token, bytesSent) => json ? JsonEditEncoder.Build(request, token, bytesSent) : MultipartEditEncoder.Build(request, token, bytesSent),
+                (token, bytesSent) =>
+                {
+                    Action<FileDigest>? fileSent = digests is null ? null : digest => digests[digest.Path] = digest;
+                    if (json)
+                    {
+                        var body = JsonEditEncoder.Build(request, token, bytesSent);
+                        body.FileSent = fileSent;
+                        return body;
+                    }
+                    var form = MultipartEditEncoder.Build(request, token, bytesSent);
+                    form.FileSent = fileSent;
+                    return form;
+                },
                 uploadBytes);
         }
     }

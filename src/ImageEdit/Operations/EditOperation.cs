@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Concurrent;
+using System.IO;
 using System.Collections.Generic;
 using System.Net.Http;
 using System.Threading;
@@ -15,12 +17,14 @@ namespace ImageEdit.Operations
     internal sealed class EditOperation
     {
         private readonly ApiConnection _connection;
+        private readonly EditContext _context;
         private readonly ImageFileWriter? _writer;
 
-        public EditOperation(ApiConnection connection, ImageFileWriter? writer)
+        public EditOperation(ApiConnection connection, EditContext context)
         {
             _connection = connection;
-            _writer = writer;
+            _context = context;
+            _writer = context.Writer;
         }
 
         public async Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation)
@@ -29,14 +33,16 @@ namespace ImageEdit.Operations
             string? requestId = null;
             int count = request.Count ?? 1;
             Func<int, PendingImageFile>? openImage = _writer is null ? null : index => _writer.Begin(OutputNames.Edited(request.Source.Stem, index, count));
+            var digests = new ConcurrentDictionary<string, FileDigest>(StringComparer.Ordinal);
             using var answer = await EditCall.SendAsync(client, request, _connection, async (response, attempt) =>
             {
                 requestId = ApiClient.RequestId(response);
                 return await ImagesResponseReader.ReadAsync(response, openImage, attempt.Token).ConfigureAwait(false);
-            }, cancellation).ConfigureAwait(false);
+            }, digests, cancellation).ConfigureAwait(false);
 
             var data = new List<ImageEditData>(answer.Images.Count);
             var saved = new List<string>();
+            var recorded = new List<RecordKeeper.Saved>();
             var failures = new List<Exception>();
             try
             {
@@ -54,6 +60,7 @@ namespace ImageEdit.Operations
                     if (file?.Path != null)
                     {
                         saved.Add(file.Path);
+                        recorded.Add(new RecordKeeper.Saved(file, "edited", image.Index));
                         sink.Verbose($"Saved {file.Path}");
                     }
                     else if (file?.Failure != null)
@@ -69,12 +76,28 @@ namespace ImageEdit.Operations
                 ImageFileWriter.Remove(saved);
                 throw;
             }
+            KeepRecord(request, digests, recorded, requestId, answer, failures);
+            _context.Tally.AddEdited(saved.Count, answer.Usage);
             // The paid answer always reaches the pipeline; an image that could not be saved travels in it, beside its error.
             sink.WriteObject(new ImageEditResult(WireMapping.FromUnixTime(answer.Created), answer.Background, data, answer.OutputFormat,
                 answer.Quality, answer.Size, WireMapping.ToUsage(answer.Usage), request.SourcePath, request.Model, requestId));
             foreach (var failure in failures)
             {
                 sink.WriteError(ErrorRecordFactory.Create(failure, request.SourcePath));
+            }
+        }
+
+        /// <summary>Adds the request's line to the run record; a record that cannot be written is an error beside the result, never a lost result.</summary>
+        private void KeepRecord(ImageEditRequest request, IReadOnlyDictionary<string, FileDigest> digests, List<RecordKeeper.Saved> recorded, string? requestId,
+            Responses.ParsedPayload answer, List<Exception> failures)
+        {
+            try
+            {
+                RecordKeeper.Keep(_context, request, _connection, digests, recorded, requestId, answer);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                failures.Add(new OutputWriteException($"The images were saved, but the run record {RunRecord.FileName} could not be written: {ex.Message}", ex));
             }
         }
 

@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
 using System.IO;
 using System.Management.Automation;
 using System.Net;
@@ -24,20 +27,27 @@ namespace ImageEdit.Operations
         public const string PartialImageEvent = "image_edit.partial_image";
         public const string CompletedEvent = "image_edit.completed";
         private readonly ApiConnection _connection;
+        private readonly EditContext _context;
         private readonly ImageFileWriter? _writer;
 
-        public StreamOperation(ApiConnection connection, ImageFileWriter? writer)
+        public StreamOperation(ApiConnection connection, EditContext context)
         {
             _connection = connection;
-            _writer = writer;
+            _context = context;
+            _writer = context.Writer;
         }
 
-        public Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation) =>
-            EditCall.SendAsync(new ApiClient(_connection, sink, new UploadProgress(sink.WriteProgress, sink.BatchActivityId)), request, _connection,
-                (response, attempt) => ReadEventsAsync(request, response, attempt, sink), cancellation);
-
-        private async Task<bool> ReadEventsAsync(ImageEditRequest request, HttpResponseMessage response, TryContext attempt, IOutputSink sink)
+        public Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation)
         {
+            var digests = new ConcurrentDictionary<string, FileDigest>(StringComparer.Ordinal);
+            return EditCall.SendAsync(new ApiClient(_connection, sink, new UploadProgress(sink.WriteProgress, sink.BatchActivityId)), request, _connection,
+                (response, attempt) => ReadEventsAsync(request, response, attempt, sink, digests), digests, cancellation);
+        }
+
+        private async Task<bool> ReadEventsAsync(ImageEditRequest request, HttpResponseMessage response, TryContext attempt, IOutputSink sink,
+            IReadOnlyDictionary<string, FileDigest> digests)
+        {
+            var recorded = new List<RecordKeeper.Saved>();
             string? requestId = ApiClient.RequestId(response);
             string? mediaType = response.Content.Headers.ContentType?.MediaType;
             if (!string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
@@ -80,6 +90,7 @@ namespace ImageEdit.Operations
                     {
                         int index = payload.PartialImageIndex ?? events - 1;
                         var saved = Commit(image, OutputNames.Partial(request.Source.Stem, index), sink);
+                        if (saved != null) recorded.Add(new RecordKeeper.Saved(saved, "partial", index));
                         sink.WriteObject(new ImageEditPartialImageEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
                             payload.Background, payload.OutputFormat, index, request.SourcePath, requestId, saved));
                         ReportSaveFailure(saved, request, sink);
@@ -96,6 +107,9 @@ namespace ImageEdit.Operations
                     else
                     {
                         var saved = Commit(image, OutputNames.Edited(request.Source.Stem, 0, 1), sink);
+                        if (saved != null) recorded.Add(new RecordKeeper.Saved(saved, "edited", 0));
+                        KeepRecord(request, digests, recorded, requestId, payload, sink);
+                        _context.Tally.AddEdited(recorded.Count(r => r.Image.Path != null), payload.Usage);
                         sink.WriteObject(new ImageEditCompletedEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
                             payload.Background, payload.OutputFormat, WireMapping.ToUsage(payload.Usage), request.SourcePath, requestId, saved));
                         ReportSaveFailure(saved, request, sink);
@@ -120,6 +134,21 @@ namespace ImageEdit.Operations
                 throw new TransientAnswerException(incomplete.Message, finalError: incomplete);
             }
             throw incomplete;
+        }
+
+        /// <summary>Adds the stream's line to the run record once its final image is saved; a record that cannot be written is an error, not a lost result.</summary>
+        private void KeepRecord(ImageEditRequest request, IReadOnlyDictionary<string, FileDigest> digests, List<RecordKeeper.Saved> recorded, string? requestId,
+            ParsedPayload payload, IOutputSink sink)
+        {
+            try
+            {
+                RecordKeeper.Keep(_context, request, _connection, digests, recorded, requestId, payload);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                sink.WriteError(ErrorRecordFactory.Create(new OutputWriteException($"The images were saved, but the run record {RunRecord.FileName} could not be written: {ex.Message}", ex),
+                    request.SourcePath));
+            }
         }
 
         /// <summary>Gives an image already decoded into its pending file its final name; null when not saving.</summary>

@@ -41,7 +41,10 @@ namespace ImageEdit.Pipeline
         public int BatchActivityId => _batchProgress.ActivityId;
 
         /// <summary>Starts <paramref name="work"/> once a slot is free; its failure becomes an ErrorRecord targeting <paramref name="target"/>.</summary>
-        public void Start(Func<CancellationToken, Task> work, object target)
+        /// <param name="work">The request's work.</param>
+        /// <param name="target">What its error names.</param>
+        /// <param name="failed">Told when the work fails (not when it is cancelled).</param>
+        public void Start(Func<CancellationToken, Task> work, object target, Action? failed = null)
         {
             while (_running.Count >= _throttleLimit)
             {
@@ -58,6 +61,7 @@ namespace ImageEdit.Pipeline
                 }
                 catch (Exception ex)
                 {
+                    failed?.Invoke();
                     var record = ErrorRecordFactory.Create(ex, target);
                     Post(c => c.WriteError(record));
                 }

@@ -1,0 +1,47 @@
+using System;
+using System.Globalization;
+
+namespace ImageEdit.Models
+{
+    /// <summary>
+    /// What a command did, written to the Information stream at its end (tags ImageEdit and RunSummary): catch it with
+    /// -InformationVariable, or see it with -InformationAction Continue.
+    /// </summary>
+    public sealed class ImageEditRunSummary
+    {
+        internal ImageEditRunSummary(int edited, int resumed, int failed, int imagesSaved, long inputTokens, long outputTokens, long totalTokens, TimeSpan duration, string? recordPath)
+        {
+            Edited = edited;
+            Resumed = resumed;
+            Failed = failed;
+            ImagesSaved = imagesSaved;
+            InputTokens = inputTokens;
+            OutputTokens = outputTokens;
+            TotalTokens = totalTokens;
+            Duration = duration;
+            RecordPath = recordPath;
+        }
+
+        /// <summary>Inputs the API edited in this run.</summary>
+        public int Edited { get; }
+        /// <summary>Inputs whose result -Resume took from the run record instead of sending them.</summary>
+        public int Resumed { get; }
+        /// <summary>Inputs that failed (refused locally or by the API, or lost on the way).</summary>
+        public int Failed { get; }
+        /// <summary>Images saved in -OutputDirectory by this run.</summary>
+        public int ImagesSaved { get; }
+        /// <summary>Input tokens, summed from the answers of this run.</summary>
+        public long InputTokens { get; }
+        /// <summary>Output tokens, summed from the answers of this run.</summary>
+        public long OutputTokens { get; }
+        /// <summary>All tokens, summed from the answers of this run.</summary>
+        public long TotalTokens { get; }
+        public TimeSpan Duration { get; }
+        /// <summary>The run record written to, when saving.</summary>
+        public string? RecordPath { get; }
+
+        public override string ToString() => string.Format(CultureInfo.InvariantCulture,
+            "Edited {0}, resumed {1}, failed {2}; {3} image(s) saved; {4:N0} input and {5:N0} output tokens ({6:N0} in all) in {7:0.0} s.",
+            Edited, Resumed, Failed, ImagesSaved, InputTokens, OutputTokens, TotalTokens, Duration.TotalSeconds);
+    }
+}

@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ImageEdit.Http;
+using ImageEdit.Models;
+using ImageEdit.Output;
+using ImageEdit.Requests;
+using ImageEdit.Responses;
+
+namespace ImageEdit.Operations
+{
+    /// <summary>
+    /// Writes a completed request's line in the run record: its sources (files with the SHA-256 hashed while the body
+    /// was sent), fields, prompt, model, saved files, request id and usage, so that every saved image can be traced to
+    /// what made it, and -Resume can find it.
+    /// </summary>
+    internal static class RecordKeeper
+    {
+        /// <summary>A saved image and what it is (edited or partial, and its index).</summary>
+        public sealed class Saved
+        {
+            public Saved(SavedImage image, string kind, int index)
+            {
+                Image = image;
+                Kind = kind;
+                Index = index;
+            }
+
+            public SavedImage Image { get; }
+            public string Kind { get; }
+            public int Index { get; }
+        }
+
+        public static RecordEntry? Keep(EditContext context, ImageEditRequest request, ApiConnection connection, IReadOnlyDictionary<string, FileDigest> digests,
+            IReadOnlyList<Saved> saved, string? requestId, ParsedPayload answer)
+        {
+            // Only a request whose images are all in the folder is on record: one that could not be saved is sent again by -Resume.
+            if (context.Record is null || saved.Count == 0 || saved.Any(s => s.Image.Path is null))
+            {
+                return null;
+            }
+            string endpoint = connection.EditsUri(request.Model).AbsoluteUri;
+            string Sha(string path) => digests.TryGetValue(path, out var digest) ? digest.Sha256Hex : RequestFingerprint.HashFile(path);
+            var entry = new RecordEntry
+            {
+                Time = DateTimeOffset.UtcNow,
+                Key = RequestFingerprint.Full(request, endpoint, Sha),
+                QuickKey = RequestFingerprint.Quick(request, endpoint),
+                Cmdlet = context.Cmdlet,
+                Endpoint = endpoint,
+                BodyForm = request.UsesJson ? "json" : "multipart",
+                Model = request.Model,
+                Prompt = request.Prompt,
+                Fields = request.Fields.Any() ? request.Fields.ToDictionary(f => f.Key.WireName, f => f.Value) : null,
+                Sources = request.Images.Select((image, i) => Source(image, i == 0 ? "image" : "reference", digests, Sha))
+                    .Concat(request.Mask is null ? Enumerable.Empty<RecordSource>() : new[] { Source(request.Mask, "mask", digests, Sha) }).ToList(),
+                Files = saved.Select(s => new RecordFile
+                {
+                    Name = System.IO.Path.GetFileName(s.Image.Path!),
+                    Kind = s.Kind,
+                    Index = s.Index,
+                    Length = s.Image.Length,
+                    Sha256 = s.Image.Sha256Hex,
+                }).ToList(),
+                RequestId = requestId,
+                Created = answer.Created,
+                Usage = answer.Usage is null ? null : new RecordUsage { InputTokens = answer.Usage.InputTokens, OutputTokens = answer.Usage.OutputTokens, TotalTokens = answer.Usage.TotalTokens },
+                Background = answer.Background,
+                OutputFormat = answer.OutputFormat,
+                Quality = answer.Quality,
+                Size = answer.Size,
+            };
+            context.Record.Append(entry);
+            return entry;
+        }
+
+        private static RecordSource Source(ImageSource image, string role, IReadOnlyDictionary<string, FileDigest> digests, Func<string, string> sha) => image.Kind switch
+        {
+            ImageSourceKind.File => new RecordSource
+            {
+                Role = role,
+                Path = image.Value,
+                Length = digests.TryGetValue(image.Value, out var digest) ? digest.Length : Images.FileTarget.Length(image.Value),
+                Sha256 = sha(image.Value),
+            },
+            ImageSourceKind.FileId => new RecordSource { Role = role, FileId = image.Value },
+            _ => new RecordSource { Role = role, Url = image.Identity },
+        };
+    }
+}
