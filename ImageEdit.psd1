@@ -8,18 +8,19 @@
     Copyright            = '(c) The ImageEdit developers. MIT licence.'
     Description          = 'Edit images with the OpenAI image-edit API (and Azure OpenAI) from PowerShell: pipeline-friendly, safe with files and keys, and checked before sending.'
     CompatiblePSEditions = @('Core')
-    PowerShellVersion    = '7.4'
+    PowerShellVersion    = '7.6'
     CmdletsToExport      = @('Edit-Image', 'Get-ImageEditStream', 'Add-ImageEditFile', 'Remove-ImageEditFile', 'Get-ImageEditModel')
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()
     FormatsToProcess     = @('ImageEdit.format.ps1xml')
+    TypesToProcess       = @('ImageEdit.types.ps1xml')
     PrivateData          = @{
         PSData = @{
             Tags         = @('OpenAI', 'Image', 'ImageEdit', 'gpt-image', 'DALL-E', 'AzureOpenAI', 'AI', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
-            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            LicenseUri   = 'https://github.com/imageedit/ImageEdit/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/imageedit/ImageEdit'
-            ReleaseNotes = 'First release: Edit-Image and Get-ImageEditStream for the OpenAI image-edit API and Azure OpenAI, with pipeline binding, checks against every documented rule before sending, retries, Ctrl+C, atomic no-clobber saving, concurrent batches, help and tab completion.'
+            ReleaseNotes = '(stamped by build.ps1 from the newest section of CHANGELOG.md)'
         }
     }
 }

@@ -56,9 +56,15 @@ function Invoke-Build {
     Invoke-Native 'Publishing the module' { dotnet publish (Join-Path $root 'src/ImageEdit/ImageEdit.csproj') -c $Configuration -o $moduleOut --nologo -v quiet }
     Get-ChildItem $moduleOut -Filter '*.pdb' | Remove-Item
     Get-ChildItem $moduleOut -Filter '*.deps.json' | Remove-Item
-    Copy-Item (Join-Path $root 'ImageEdit.format.ps1xml') $moduleOut
+    Copy-Item (Join-Path $root 'ImageEdit.format.ps1xml'), (Join-Path $root 'ImageEdit.types.ps1xml') $moduleOut
+    Copy-Item (Join-Path $root 'LICENSE'), (Join-Path $root 'CHANGELOG.md') $moduleOut
     $manifest = Get-Content -Raw (Join-Path $root 'ImageEdit.psd1')
     $manifest = $manifest -replace "ModuleVersion(\s*)=(\s*)'[^']*'", "ModuleVersion`$1=`$2'$(Get-ModuleVersion)'"
+    # ReleaseNotes: the newest section of CHANGELOG.md, which must be the version being built.
+    $changelog = Get-Content -Raw (Join-Path $root 'CHANGELOG.md')
+    if ($changelog -notmatch "(?ms)^## $([regex]::Escape((Get-ModuleVersion)))\s*\r?\n(.*?)(?=^## |\z)") { throw "CHANGELOG.md has no section for version $(Get-ModuleVersion)." }
+    $notes = $Matches[1].Trim() -replace "'", "''"
+    $manifest = $manifest -replace "ReleaseNotes(\s*)=(\s*)'[^']*'", "ReleaseNotes`$1=`$2'$notes'"
     Set-Content -Path (Join-Path $moduleOut 'ImageEdit.psd1') -Value $manifest -NoNewline
     $pwsh = Get-PwshCommand
     Invoke-Native 'Generating help' {

@@ -68,7 +68,17 @@ function Get-PipelineInput($Parameter) {
 
 function Format-Bool([bool] $Value) { if ($Value) { 'true' } else { 'false' } }
 
-function Write-Parameter($Writer, $Parameter, $SetParameter, [string[]] $Description, [bool] $InSyntax) {
+# A parameter's default as help shows it: the value a new instance of the cmdlet holds (600 for -TimeoutSec), else None.
+function Get-DefaultText($Command, [string] $Name) {
+    $property = $Command.ImplementingType.GetProperty($Name)
+    if (-not $property) { return 'None' }
+    $value = $property.GetValue([Activator]::CreateInstance($Command.ImplementingType))
+    if ($null -eq $value -or ($value -is [string] -and $value -eq '') -or ($value -is [array] -and $value.Count -eq 0) -or
+        ($value -is [System.Management.Automation.SwitchParameter] -and -not $value.IsPresent)) { return 'None' }
+    [string]$value
+}
+
+function Write-Parameter($Writer, $Parameter, $SetParameter, [string[]] $Description, [bool] $InSyntax, [string] $Default = 'None') {
     $type = $Parameter.ParameterType
     $isSwitch = $type -eq [System.Management.Automation.SwitchParameter]
     $position = if ($SetParameter.Position -ge 0) { [string]$SetParameter.Position } else { 'named' }
@@ -93,7 +103,7 @@ function Write-Parameter($Writer, $Parameter, $SetParameter, [string[]] $Descrip
     $Writer.WriteStartElement('dev', 'type', $devNs)
     $Writer.WriteElementString('maml', 'name', $mamlNs, $type.FullName)
     $Writer.WriteEndElement()
-    $Writer.WriteElementString('dev', 'defaultValue', $devNs, 'None')
+    $Writer.WriteElementString('dev', 'defaultValue', $devNs, $Default)
     $Writer.WriteEndElement()
 }
 
@@ -144,11 +154,14 @@ try {
         $writer.WriteStartElement('command', 'parameters', $commandNs)
         foreach ($parameter in $command.Parameters.Values | Where-Object Name -NotIn $commonParameters | Sort-Object Name) {
             $setParameter = $command.ParameterSets | ForEach-Object { $_.Parameters } | Where-Object Name -EQ $parameter.Name | Select-Object -First 1
-            Write-Parameter $writer $parameter $setParameter (& $describe $parameter.Name) $false
+            Write-Parameter $writer $parameter $setParameter (& $describe $parameter.Name) $false (Get-DefaultText $command $parameter.Name)
         }
         foreach ($whatIf in 'WhatIf', 'Confirm') {
-            # -WhatIf and -Confirm are optional common parameters: described, though not part of the syntax lines.
-            $null = & $describe $whatIf
+            # -WhatIf and -Confirm are optional common parameters: listed and described for the cmdlets that take them.
+            if ($command.Parameters.ContainsKey($whatIf)) {
+                $setParameter = $command.ParameterSets | ForEach-Object { $_.Parameters } | Where-Object Name -EQ $whatIf | Select-Object -First 1
+                Write-Parameter $writer $command.Parameters[$whatIf] $setParameter (& $describe $whatIf) $false 'False'
+            }
         }
         $writer.WriteEndElement()
 
@@ -188,10 +201,14 @@ try {
         $writer.WriteEndElement()
 
         $writer.WriteStartElement('command', 'relatedLinks', $commandNs)
+        # "- [text](uri)" is a link Get-Help -Online can open (the first one); "- text" names another help topic.
         foreach ($link in $doc['RELATED LINKS'][''] | Where-Object { $_ -match '^- (.+)$' }) {
+            $text = $link -replace '^- ', ''
+            $uri = ''
+            if ($text -match '^\[(.+)\]\((.+)\)$') { $text = $Matches[1]; $uri = $Matches[2] }
             $writer.WriteStartElement('maml', 'navigationLink', $mamlNs)
-            $writer.WriteElementString('maml', 'linkText', $mamlNs, ($link -replace '^- ', ''))
-            $writer.WriteElementString('maml', 'uri', $mamlNs, '')
+            $writer.WriteElementString('maml', 'linkText', $mamlNs, $text)
+            $writer.WriteElementString('maml', 'uri', $mamlNs, $uri)
             $writer.WriteEndElement()
         }
         $writer.WriteEndElement()

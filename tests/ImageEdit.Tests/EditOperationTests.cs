@@ -51,7 +51,9 @@ public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFix
         Assert.Equal(returned, result.Data.Select(d => TestApiServer.Sha256(File.ReadAllBytes(d.Path!))));
         foreach (var image in result.Data)
         {
-            Assert.Equal(File.ReadAllBytes(image.Path!), Convert.FromBase64String(image.B64Json!));
+            Assert.Null(image.B64Json);
+            Assert.Equal(File.ReadAllBytes(image.Path!), Convert.FromBase64String(image.GetB64Json()!));
+            Assert.Equal(TestApiServer.Sha256(File.ReadAllBytes(image.Path!)), image.Sha256);
         }
         var sent = Server.Edits.Single(r => r.Headers["OpenAI-Project"] == "proj-1" && r.Field("prompt") == "watercolour" && r.Field("n") == "2");
         Assert.Equal("Bearer " + Server.ApiKey, sent.Headers["Authorization"]);

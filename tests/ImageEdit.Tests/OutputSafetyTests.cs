@@ -138,7 +138,8 @@ public class OutputSafetyTests
             saved = file.Commit();
         }
         var data = new ImageEditData(0, null, null, null, saved);
-        Assert.Equal(Base64Utf8(bytes), data.B64Json);
+        Assert.Null(data.B64Json);
+        Assert.Equal(Base64Utf8(bytes), data.GetB64Json());
 
         var changed = (byte[])bytes.Clone();
         changed[20] ^= 0xFF;
@@ -191,6 +192,31 @@ public class OutputSafetyTests
         }
         Assert.Equal(Png(99), File.ReadAllBytes(Path.Combine(folder, "x-edited.png")));
         Assert.Equal(5, Directory.GetFiles(folder).Length);
+    }
+
+    [Fact]
+    public void Force_under_a_race_still_keeps_every_result_of_the_run()
+    {
+        for (int trial = 0; trial < 30; trial++)
+        {
+            string folder = TestPaths.NewTempFolder();
+            File.WriteAllText(Path.Combine(folder, "x-edited.png"), "from an earlier run");
+            var writer = new ImageFileWriter(folder, force: true);
+            var start = new Barrier(8);
+            var paths = new ConcurrentBag<string>();
+            var threads = Enumerable.Range(0, 8).Select(i => new Thread(() =>
+            {
+                using var file = writer.Begin(new OutputName("x", "-edited"));
+                file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(trial * 10 + i))), isFinal: true);
+                start.SignalAndWait();
+                paths.Add(file.Commit().Path!);
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            Assert.Equal(8, paths.Distinct().Count());
+            Assert.Equal(8, Directory.GetFiles(folder).Length);
+            Assert.NotEqual("from an earlier run", File.ReadAllText(Path.Combine(folder, "x-edited.png")));
+        }
     }
 
     [Fact]

@@ -7,12 +7,14 @@ Describe 'Tab completion' {
         function Complete([string] $Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText }
     }
 
-    It 'completes -Model from the rules table on <Command>' -ForEach @(@{ Command = 'Edit-Image' }, @{ Command = 'Get-ImageEditStream' }) {
+    It 'completes -Model from the rules table on <Command>' -ForEach @(@{ Command = 'Edit-Image'; Streams = $false }, @{ Command = 'Get-ImageEditStream'; Streams = $true }) {
         $models = Complete "$Command a.png -Prompt p -Model "
-        foreach ($model in 'gpt-image-1.5', 'gpt-image-1', 'gpt-image-1-mini', 'gpt-image-2', 'gpt-image-2-2026-04-21', 'chatgpt-image-latest', 'dall-e-2') {
+        foreach ($model in 'gpt-image-1.5', 'gpt-image-1', 'gpt-image-1-mini', 'gpt-image-2', 'gpt-image-2-2026-04-21', 'chatgpt-image-latest') {
             $models | Should -Contain $model
         }
-        Complete "$Command a.png -Prompt p -Model dall" | Should -Be @('dall-e-2')
+        # dall-e-2 cannot stream: Get-ImageEditStream does not offer it.
+        if ($Streams) { $models | Should -Not -Contain 'dall-e-2' }
+        else { Complete "$Command a.png -Prompt p -Model dall" | Should -Be @('dall-e-2') }
     }
 
     It 'completes -Size with the sizes the chosen -Model accepts' {

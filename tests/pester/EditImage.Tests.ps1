@@ -190,7 +190,9 @@ Describe 'Edit-Image' {
             $returned = (Get-TestApiRequest $server -EditsOnly).returnedImageSha256
             $result.Data.Path | ForEach-Object { Get-Sha256 $_ } | Should -Be $returned
             foreach ($image in $result.Data) {
-                [Convert]::FromBase64String($image.B64Json) | Should -Be ([IO.File]::ReadAllBytes($image.Path))
+                # A saved image lives in its file; GetB64Json() reads it back, checked against the API's bytes.
+                $image.B64Json | Should -BeNullOrEmpty
+                [Convert]::FromBase64String($image.GetB64Json()) | Should -Be ([IO.File]::ReadAllBytes($image.Path))
             }
             Get-SavedImage $out | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
         }

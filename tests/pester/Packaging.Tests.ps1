@@ -58,6 +58,29 @@ Describe 'Packaging' {
         $data.PrivateData.PSData.ReleaseNotes | Should -Not -BeNullOrEmpty
     }
 
+    It 'uses the host''s own System.Text.Json and System.Net.ServerSentEvents, never the copies it ships' {
+        $script = "Import-Module '$env:IMAGEEDIT_TEST_MODULE'; `$null = [ImageEdit.Models.ImageEditResult]; " +
+            "[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -in 'System.Text.Json', 'System.Net.ServerSentEvents' } | ForEach-Object Location"
+        $pwsh = @([Environment]::ProcessPath)
+        if ([IO.Path]::GetFileNameWithoutExtension($pwsh[0]) -eq 'dotnet') { $pwsh += Join-Path $PSHOME 'pwsh.dll' }
+        $locations = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "$script; [System.Text.Json.JsonSerializer].Assembly.Location; [System.Net.ServerSentEvents.SseParser].Assembly.Location"
+        $locations | Should -Not -BeNullOrEmpty
+        $locations | ForEach-Object { $_ | Should -Not -BeLike "$env:IMAGEEDIT_TEST_MODULE*" }
+    }
+
+    It 'ships its licence, takes its release notes from CHANGELOG.md and claims only the PowerShell it is tested on' {
+        $data = Import-PowerShellDataFile $manifestPath
+        $data.PowerShellVersion | Should -Be '7.6'
+        $data.PrivateData.PSData.LicenseUri | Should -BeLike '*/LICENSE'
+        Test-Path (Join-Path $env:IMAGEEDIT_TEST_MODULE 'LICENSE') | Should -BeTrue
+        Get-Content -Raw (Join-Path $PSScriptRoot '../../LICENSE') | Should -Match 'MIT License'
+        $version = (Import-PowerShellDataFile $manifestPath).ModuleVersion
+        $changelog = Get-Content -Raw (Join-Path $PSScriptRoot '../../CHANGELOG.md')
+        $changelog | Should -Match "(?m)^## $([regex]::Escape($version))"
+        $data.PrivateData.PSData.ReleaseNotes | Should -BeLike '*JSON edits*'
+        $changelog | Should -Match ([regex]::Escape(($data.PrivateData.PSData.ReleaseNotes -split "`n")[0]))
+    }
+
     It 'takes its version from Directory.Build.props, the one place it lives' {
         $props = [xml](Get-Content -Raw (Join-Path $PSScriptRoot '../../Directory.Build.props'))
         (Import-PowerShellDataFile $manifestPath).ModuleVersion | Should -Be $props.Project.PropertyGroup.Version

@@ -216,17 +216,17 @@ $env:OPENAI_API_KEY = $Key; $env:OPENAI_BASE_URL = $Base
             $result = Edit-Image $lighthouse -Prompt 'x' -OutputDirectory $out
             $data = $result.Data[0]
             $original = [IO.File]::ReadAllBytes($data.Path)
-            $data.B64Json | Should -Be ([Convert]::ToBase64String($original))
+            # The image lives in its file, not in the result: B64Json is empty, and GetB64Json() reads it back checked.
+            $data.B64Json | Should -BeNullOrEmpty
+            $data.GetB64Json() | Should -Be ([Convert]::ToBase64String($original))
 
             Set-Content -LiteralPath $data.Path -Value 'overwritten by another tool'
-            # PowerShell reads a property that throws as empty, without an error: the property is empty, the method says why.
-            $data.B64Json | Should -BeNullOrEmpty
             { $data.GetB64Json() } | Should -Throw '*no longer the image the API returned*'
+            $data.B64Json | Should -BeNullOrEmpty
             [IO.File]::WriteAllBytes($data.Path, $original)
-            $data.B64Json | Should -Be ([Convert]::ToBase64String($original))
+            $data.GetB64Json() | Should -Be ([Convert]::ToBase64String($original))
 
             Move-Item -LiteralPath $data.Path -Destination "$($data.Path).moved"
-            $data.B64Json | Should -BeNullOrEmpty
             { $data.GetB64Json() } | Should -Throw "*$($data.Path)*"
         }
     }

@@ -173,7 +173,7 @@ Describe 'Run record, -Resume and the run summary' {
         $events | Should -HaveCount 1
         $events[0].Type | Should -Be 'image_edit.completed'
         $events[0].Resumed | Should -BeTrue
-        $events[0].B64Json | Should -Be ([Convert]::ToBase64String([IO.File]::ReadAllBytes($events[0].Path)))
+        $events[0].GetB64Json() | Should -Be ([Convert]::ToBase64String([IO.File]::ReadAllBytes($events[0].Path)))
     }
 
     It 'says under -WhatIf -Resume how many inputs would be sent and how many resumed, and sends nothing' {

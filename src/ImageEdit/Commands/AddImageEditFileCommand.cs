@@ -19,6 +19,7 @@ namespace ImageEdit.Commands
 
         /// <summary>The images to upload, one request each. Wildcards are expanded; a piped string or FileInfo binds here.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         [PipedItemPath]

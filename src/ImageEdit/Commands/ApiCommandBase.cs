@@ -18,10 +18,12 @@ namespace ImageEdit.Commands
 
         /// <summary>Azure: a Microsoft Entra ID access token, sent as a bearer token instead of a key.</summary>
         [Parameter]
+        [SecretArgument]
         public SecureString? AccessToken { get; set; }
 
         /// <summary>The API key. Default: $env:OPENAI_API_KEY (Azure: $env:AZURE_OPENAI_API_KEY).</summary>
         [Parameter]
+        [SecretArgument]
         public SecureString? ApiKey { get; set; }
 
         /// <summary>The API's base address. Default: $env:OPENAI_BASE_URL, else https://api.openai.com/v1. Azure: the resource endpoint (https://NAME.openai.azure.com); default $env:AZURE_OPENAI_ENDPOINT.</summary>

@@ -15,7 +15,8 @@ namespace ImageEdit.Commands
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters) =>
             // Models still served first, retired ones last, each with its date in the tooltip.
-            Completions.Matching(ModelCatalog.All.OrderBy(m => m.ShutdownDate is DateTime d && d <= ModelLifecycle.Today()).Select(m => m.Name), wordToComplete,
+            Completions.Matching(ModelCatalog.All.Where(m => m.SupportsStreaming || !string.Equals(commandName, "Get-ImageEditStream", StringComparison.OrdinalIgnoreCase))
+                .OrderBy(m => m.ShutdownDate is DateTime d && d <= ModelLifecycle.Today()).Select(m => m.Name), wordToComplete,
                 name => ModelTooltip(ModelCatalog.Find(name)!));
 
         private static string ModelTooltip(ModelRules model)

@@ -45,6 +45,7 @@ namespace ImageEdit.Commands
 
         /// <summary>The image(s) to edit, one request each. Wildcards are expanded; a piped string or FileInfo binds here.</summary>
         [Parameter(Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         [PipedItemPath]
@@ -203,6 +204,14 @@ namespace ImageEdit.Commands
         {
             // Pipeline input is bound after BeginProcessing, so these are exactly the parameters typed on the command line.
             _commandLineParameters = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+            if (MyInvocation.ExpectingInput && _commandLineParameters.Contains(nameof(Path)) && !_commandLineParameters.Contains(nameof(Prompt))
+                && Path.Length == 1 && !System.IO.File.Exists(Path[0]) && !System.IO.Directory.Exists(Path[0]) && !WildcardPattern.ContainsWildcardCharacters(Path[0]))
+            {
+                // "Get-ChildItem *.png | Edit-Image 'make it snow'": the text took the first position, which is -Path.
+                ThrowTerminatingError(ErrorRecordFactory.Create(new LocalCheckException("PromptNotNamed", ErrorCategory.InvalidArgument, Path[0],
+                    $"'{Path[0]}' was given in the first position, which is -Path, while the images come from the pipeline; it looks like the prompt.",
+                    $"Name it: ... | {MyInvocation.MyCommand.Name} -Prompt '{Path[0].Replace("'", "''")}'"), Path[0]));
+            }
             base.BeginProcessing();
             _elapsed.Start();
             if (Resume && OutputDirectory is null && !MyInvocation.ExpectingInput)
@@ -475,13 +484,24 @@ namespace ImageEdit.Commands
 
         private static string Abbreviate(string text) => text.Length <= 60 ? text : text.Substring(0, 57) + "...";
 
-        private static string Describe(ImageEditRequest request)
+        /// <summary>What ShouldProcess (and so -WhatIf and -Confirm) says a request would do: model, images, fields, how many results and their names.</summary>
+        private string Describe(ImageEditRequest request)
         {
             var parts = new List<string> { request.Model ?? "default model" };
             if (request.Images.Count > 1) parts.Add($"{request.Images.Count - 1} reference image(s)");
             if (request.Mask != null) parts.Add("mask " + request.Mask.Display);
             if (request.UsesJson) parts.Add("JSON body");
-            return string.Join(", ", parts);
+            var fields = request.Fields.Where(f => f.Key.WireName != "model").Select(f => $"{f.Key.WireName}={ImageEditRequest.WireText(f.Value)}").ToList();
+            if (fields.Count > 0) parts.Add("fields " + string.Join(", ", fields));
+            int count = request.Count ?? 1;
+            parts.Add(Streams ? $"{count} image(s) and {request.PartialImages ?? 0} partial image(s)" : $"{count} image(s)");
+            if (OutputDirectory != null)
+            {
+                string extension = request.OutputFormat switch { "jpeg" => ".jpg", "webp" => ".webp", _ => ".png" };
+                var names = Enumerable.Range(0, count).Select(i => OutputNames.Edited(request.Source.Stem, i, count) + extension).ToList();
+                parts.Add($"saved in {OutputDirectory} as {string.Join(", ", names)} (or the next free names)");
+            }
+            return string.Join("; ", parts);
         }
     }
 }

@@ -129,9 +129,13 @@ namespace ImageEdit.Commands
             }
         }
 
+        /// <summary>A path as a person wrote it: without the provider prefix a piped file carries, and without its wildcard escapes.</summary>
+        internal static string Readable(string input) =>
+            PipedItemPathAttribute.IsPipedItemPath(input) ? WildcardPattern.Unescape(input.Substring(PipedItemPathAttribute.FileSystemQualifier.Length)) : input;
+
         private static LocalCheckException NotFound(string input, string parameter, bool literal) =>
-            new LocalCheckException("PathNotFound", ErrorCategory.ObjectNotFound, input,
-                $"Cannot find {(parameter == "Path" ? "the file" : "the -" + parameter + " file")} '{input}'.",
+            new LocalCheckException("PathNotFound", ErrorCategory.ObjectNotFound, Readable(input),
+                $"Cannot find {(parameter == "Path" ? "the file" : "the -" + parameter + " file")} '{Readable(input)}'.",
                 parameter != "Path"
                     ? $"Check the path. -{parameter} is read as a wildcard pattern: for a name with [brackets], pass the file as Get-Item -LiteralPath <path> (a FileInfo binds by its exact path)."
                     : literal || !WildcardPattern.ContainsWildcardCharacters(input)

@@ -31,7 +31,7 @@ namespace ImageEdit.Commands
                 // A row that names its image by LiteralPath or PSPath binds that literally; a row with no path at all (an
                 // ImageUrl or FileId row, or an Add-ImageEditFile result) binds a marker that means "no path", so that
                 // PowerShell does not turn the whole row into a string for -Path.
-                return LiteralPathOfRow(row) ?? (row.Properties["Path"] is null ? RowWithoutPathMarker + row : inputData);
+                return LiteralPathOfRow(row) ?? (row.Properties["Path"] is null && row.Properties["FullName"] is null ? RowWithoutPathMarker + row : inputData);
             }
             if (value is IList list && !(value is string))
             {
@@ -62,7 +62,7 @@ namespace ImageEdit.Commands
         /// </summary>
         private static string? LiteralPathOfRow(PSObject row)
         {
-            if (row.Properties["Path"] != null)
+            if (row.Properties["Path"] != null || row.Properties["FullName"] != null)
             {
                 return null;
             }

@@ -84,6 +84,13 @@ namespace ImageEdit.Http
                     }
 
                     var error = await ReadErrorAsync(response, requestId, tryContext.Token).ConfigureAwait(false);
+                    if ((int)response.StatusCode == 401 && response.RequestMessage?.RequestUri is Uri answeredBy
+                        && Uri.Compare(answeredBy, _connection.BaseUri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0)
+                    {
+                        // The key is never sent to another origin, so a 401 from there says nothing about the key.
+                        error.Advice = $"The request was redirected to {answeredBy.GetLeftPart(UriPartial.Authority)}, another origin, and ImageEdit does not send the key there: " +
+                            "that host refused the request without it. Point -BaseUri (or $env:OPENAI_BASE_URL) at the address that answers without redirecting to another host.";
+                    }
                     wait = _retryPolicy.Delay(attempt, response.Headers);
                     if ((int)response.StatusCode == 429)
                     {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using ImageEdit.Output;
 
 namespace ImageEdit.Models
@@ -9,13 +10,13 @@ namespace ImageEdit.Models
     /// </summary>
     public sealed class ImageEditResult
     {
-        internal ImageEditResult(DateTimeOffset created, string? background, IReadOnlyList<ImageEditData> data, string? outputFormat,
+        internal ImageEditResult(DateTimeOffset created, string? background, IList<ImageEditData> data, string? outputFormat,
             string? quality, string? size, ImageUsage? usage, string sourcePath, string? model, string? requestId, bool resumed = false)
         {
             Resumed = resumed;
             Created = created;
             Background = background;
-            Data = data;
+            Data = new ImageEditDataList(data);
             OutputFormat = outputFormat;
             Quality = quality;
             Size = size;
@@ -30,7 +31,7 @@ namespace ImageEdit.Models
         /// <summary>The background the model used: transparent or opaque.</summary>
         public string? Background { get; }
         /// <summary>The returned images, in the order the API gave them.</summary>
-        public IReadOnlyList<ImageEditData> Data { get; }
+        public ImageEditDataList Data { get; }
         /// <summary>png, webp or jpeg.</summary>
         public string? OutputFormat { get; }
         /// <summary>low, medium or high.</summary>
@@ -51,6 +52,16 @@ namespace ImageEdit.Models
         public override string ToString() => $"{System.IO.Path.GetFileName(SourcePath)}: {Data.Count} image(s){(RequestId is null ? "" : " [" + RequestId + "]")}";
     }
 
+    /// <summary>The images of one answer; as text (Export-Csv, Format-Table) the saved files or URLs, separated by "; ".</summary>
+    public sealed class ImageEditDataList : System.Collections.ObjectModel.ReadOnlyCollection<ImageEditData>
+    {
+        internal ImageEditDataList(IList<ImageEditData> items) : base(items)
+        {
+        }
+
+        public override string ToString() => string.Join("; ", this.Select(d => d.ToString()));
+    }
+
     /// <summary>One returned image.</summary>
     public sealed class ImageEditData
     {
@@ -68,9 +79,9 @@ namespace ImageEdit.Models
         public int Index { get; }
 
         /// <summary>
-        /// The image as base64 (GPT image models, or dall-e-2 with -ResponseFormat b64_json). When the image was saved, it was
-        /// decoded straight into the file, and this reads it back from there when asked for (so that large batches do not hold
-        /// every image in memory), checked against what the API returned: a file moved or changed since is an error.
+        /// The image as base64 (GPT image models, or dall-e-2 with -ResponseFormat b64_json) when it was not saved, or could
+        /// not be. A saved image was decoded straight into its file and is not held here: read the file (Path, GetFile()), or
+        /// call GetB64Json(), which reads it back checked against the bytes the API returned.
         /// </summary>
         public string? B64Json => _image.B64Json;
 
@@ -79,6 +90,9 @@ namespace ImageEdit.Models
         /// empty when it cannot be given) this throws, naming the file, when the saved file was moved, deleted or changed.
         /// </summary>
         public string? GetB64Json() => _image.ReadB64Json();
+
+        /// <summary>The saved file as a FileInfo, or null when the image was not saved.</summary>
+        public System.IO.FileInfo? GetFile() => Path is null ? null : new System.IO.FileInfo(Path);
 
         /// <summary>Where to download the image (dall-e-2 with -ResponseFormat url; valid for 60 minutes).</summary>
         public string? Url { get; }

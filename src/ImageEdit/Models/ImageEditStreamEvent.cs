@@ -33,6 +33,9 @@ namespace ImageEdit.Models
         /// empty when it cannot be given) this throws, naming the file, when the saved file was moved, deleted or changed.
         /// </summary>
         public string? GetB64Json() => _image.ReadB64Json();
+
+        /// <summary>The saved file as a FileInfo, or null when the image was not saved.</summary>
+        public System.IO.FileInfo? GetFile() => Path is null ? null : new System.IO.FileInfo(Path);
         /// <summary>When the API created the event.</summary>
         public DateTimeOffset CreatedAt { get; }
         public string? Size { get; }

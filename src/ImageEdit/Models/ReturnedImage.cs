@@ -33,22 +33,19 @@ namespace ImageEdit.Models
         public bool IsEmpty => _b64Json is null && _saved is null;
 
         /// <summary>
-        /// The base64 of the returned image, or null when it is not to be had: PowerShell swallows exceptions thrown by
-        /// property getters (a property that threw would read as an empty value with no error at all), so the property
-        /// says nothing and <see cref="ReadB64Json"/> says why.
+        /// The base64 the module holds: what the API sent when nothing was saved, or the bytes of an image that could not
+        /// be saved. A saved image is in its file, not here (so results stay small in ConvertTo-Json, Export-Clixml and
+        /// jobs); <see cref="ReadB64Json"/> reads it back, checked, or says why it cannot.
         /// </summary>
         public string? B64Json
         {
             get
             {
-                try
+                if (_b64Json != null || _saved is null)
                 {
-                    return ReadB64Json();
+                    return _b64Json;
                 }
-                catch (InvalidOperationException)
-                {
-                    return null;
-                }
+                return _saved.Bytes is null ? null : Convert.ToBase64String(_saved.Bytes);
             }
         }
 

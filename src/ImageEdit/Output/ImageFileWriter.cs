@@ -55,10 +55,10 @@ namespace ImageEdit.Output
             for (int attempt = 1; ; attempt++)
             {
                 string candidate = Path.Combine(Directory, baseName + (attempt == 1 ? "" : $" ({attempt})") + extension);
-                if (_force && attempt == 1 && !_savedByThisRun.ContainsKey(candidate))
+                // The first writer of this run to take the name may replace what was there before; the others choose free names.
+                if (_force && attempt == 1 && _savedByThisRun.TryAdd(candidate, true))
                 {
                     NameClaim.Replace(temporary, candidate);
-                    _savedByThisRun[candidate] = true;
                     return candidate;
                 }
                 if (NameClaim.TryClaim(temporary, candidate))
