@@ -6,7 +6,11 @@ namespace ImageEdit.Tests;
 /// <summary>The run record: whole lines under concurrency, a line cut by a crash never breaking the next read.</summary>
 public class RunRecordTests
 {
-    private static RecordEntry Entry(string key) => new() { Key = key, QuickKey = "q" + key, Prompt = "p", Time = DateTimeOffset.UtcNow };
+    private static RecordEntry Entry(string key) => new()
+    {
+        Key = key, QuickKey = "q" + key, Prompt = "p", Time = DateTimeOffset.UtcNow,
+        Files = { new RecordFile { Name = key + "-edited.png", Kind = "edited", Length = 1, Sha256 = new string('a', 64) } },
+    };
 
     [Fact]
     public void Many_writers_append_whole_lines()
@@ -30,6 +34,18 @@ public class RunRecordTests
         var keys = new RunRecord(folder).Entries.Select(e => e.Key).ToList();
         Assert.Equal(new[] { "first", "second" }, keys);
         Assert.Equal(3, File.ReadAllLines(record.Path).Length);
+    }
+
+    [Theory]
+    [InlineData("{\"v\":1,\"key\":\"k\",\"files\":null}")]
+    [InlineData("{\"v\":1,\"key\":\"k\",\"sources\":[],\"files\":[{\"name\":\"../x.png\",\"kind\":\"edited\",\"sha256\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}]}")]
+    [InlineData("{\"v\":1,\"key\":\"k\",\"sources\":[],\"created\":99999999999999,\"files\":[{\"name\":\"x.png\",\"kind\":\"edited\",\"sha256\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}]}")]
+    [InlineData("{\"v\":1,\"key\":\"k\",\"sources\":[],\"files\":[{\"name\":\"x-partial-0.png\",\"kind\":\"partial\",\"sha256\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}]}")]
+    public void Lines_edited_by_hand_into_nonsense_are_skipped(string line)
+    {
+        string folder = TestPaths.NewTempFolder();
+        File.WriteAllText(Path.Combine(folder, RunRecord.FileName), line + "\n");
+        Assert.Empty(new RunRecord(folder).Entries);
     }
 
     [Fact]

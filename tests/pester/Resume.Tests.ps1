@@ -204,6 +204,76 @@ Describe 'Run record, -Resume and the run summary' {
         (($failedRun | Where-Object { 'RunSummary' -in $_.Tags }).MessageData).Failed | Should -Be 1
     }
 
+    It 'skips record lines edited by hand into nonsense, and goes on with the batch' {
+        $out = Join-Path $TestDrive 'hand-edited'
+        $null = $twenty[0..1] | Edit-Image -Prompt 'x' -OutputDirectory $out -ThrottleLimit 1
+        $path = Join-Path $out 'imageedit-record.jsonl'
+        $lines = @(Get-Content $path)
+        $first = $lines[0] | ConvertFrom-Json
+        $first.files[0].name = '../outside.png'
+        $second = $lines[1] | ConvertFrom-Json
+        $second.created = 99999999999999
+        Set-Content $path @(($first | ConvertTo-Json -Depth 5 -Compress), ($second | ConvertTo-Json -Depth 5 -Compress), '{"v":1,"key":"k","files":null}')
+        Reset-TestApiServer $server
+        $results = $twenty[0..2] | Edit-Image -Prompt 'x' -OutputDirectory $out -ThrottleLimit 1 -Resume -ErrorVariable failures
+        $failures | Should -BeNullOrEmpty
+        $results | Should -HaveCount 3
+        @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 3
+    }
+
+    It 'refuses before sending when the run record cannot be written' {
+        $out = Join-Path $TestDrive 'record-is-a-folder'
+        New-Item -ItemType Directory (Join-Path $out 'imageedit-record.jsonl') -Force | Out-Null
+        Edit-Image $lighthouse -Prompt 'x' -OutputDirectory $out -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'OutputDirectoryNotUsable,*'
+        $failures[0].Exception.Message | Should -BeLike '*run record*'
+        Get-TestApiRequest $server | Should -BeNullOrEmpty
+    }
+
+    It 'resumes a source that was touched or copied under another name, since its bytes are the same' {
+        $out = Join-Path $TestDrive 'touched'
+        $copy = Join-Path $TestDrive 'touched-copy.png'
+        Copy-Item $twenty[0].FullName $copy
+        $null = Edit-Image -LiteralPath $copy -Prompt 'x' -OutputDirectory $out
+        (Get-Item $copy).LastWriteTime = (Get-Date).AddDays(-3)
+        Reset-TestApiServer $server
+        $again = Edit-Image -LiteralPath $copy -Prompt 'x' -OutputDirectory $out -Resume
+        $again.Resumed | Should -BeTrue
+        Get-TestApiRequest $server -EditsOnly | Should -BeNullOrEmpty
+    }
+
+    It 'leaves none of a stopped stream''s partial images behind, so resuming makes no duplicates' {
+        $out = Join-Path $TestDrive 'stopped-stream'
+        Set-TestApiScript $server @(@{ pauseMs = 1500 })
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param($Module, $Image, $Out, $Key, $Base)
+                    Import-Module $Module
+                    Get-ImageEditStream $Image -Prompt 'x' -PartialImages 2 -OutputDirectory $Out -ApiKey (ConvertTo-SecureString $Key -AsPlainText -Force) -BaseUri $Base
+                }).AddArgument($env:IMAGEEDIT_TEST_MODULE).AddArgument($lighthouse).AddArgument($out).AddArgument($server.ApiKey).AddArgument($server.BaseUri)
+            $async = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ([DateTime]::UtcNow -lt $deadline -and -not (Get-ChildItem -LiteralPath $out -Filter '*-partial-0.png' -ErrorAction SilentlyContinue)) { Start-Sleep -Milliseconds 20 }
+            Get-ChildItem -LiteralPath $out -Filter '*-partial-0.png' | Should -Not -BeNullOrEmpty
+            $ps.Stop()
+            try { $null = $ps.EndInvoke($async) } catch { }
+        }
+        finally { $ps.Dispose() }
+        @(Get-SavedImage $out) | Should -HaveCount 0
+        Reset-TestApiServer $server
+        $null = Get-ImageEditStream $lighthouse -Prompt 'x' -PartialImages 2 -OutputDirectory $out -Resume
+        @(Get-SavedImage $out).Name | Sort-Object | Should -Be @('lighthouse-edited.png', 'lighthouse-partial-0.png', 'lighthouse-partial-1.png')
+    }
+
+    It 'skips its own run record when the output folder is piped back in' {
+        $out = Join-Path $TestDrive 'second-pass'
+        $null = $twenty[0..1] | Edit-Image -Prompt 'x' -OutputDirectory $out
+        $again = Get-ChildItem $out | Edit-Image -Prompt 'y' -ErrorVariable failures
+        $failures | Should -BeNullOrEmpty
+        $again | Should -HaveCount 2
+    }
+
     It 'keeps the record whole when several runs append to one folder at once' {
         $out = Join-Path $TestDrive 'concurrent'
         $jobs = 1..4 | ForEach-Object {

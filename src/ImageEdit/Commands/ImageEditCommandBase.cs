@@ -378,6 +378,7 @@ namespace ImageEdit.Commands
             {
                 WriteError(ErrorRecordFactory.Create(new LocalCheckException("ResumeNeedsOutputDirectory", ErrorCategory.InvalidArgument, request.SourcePath,
                     "-Resume finds earlier results in the run record of -OutputDirectory, and this input gave none.", "Pass -OutputDirectory."), request.SourcePath));
+                _tally.AddFailed();
                 return true;
             }
             var record = RecordFor(folder);
@@ -460,6 +461,11 @@ namespace ImageEdit.Commands
             if (!checks.TryGetValue(folder, out var problem))
             {
                 problem = prepare ? OutputFolder.Prepare(folder) : OutputFolder.Inspect(folder);
+                // The run record must take this run's lines too, or -Resume would pay for every result again.
+                if (problem is null && RecordFor(folder).Problem() is { } recordProblem)
+                {
+                    problem = OutputFolder.Unusable(folder, recordProblem);
+                }
                 checks[folder] = problem;
             }
             return problem;

@@ -64,6 +64,12 @@ namespace ImageEdit.Commands
                     default:
                         foreach (var resolved in _resolver.ResolveInput(value, literal: name == "-LiteralPath"))
                         {
+                            if (resolved.Path != null && string.Equals(System.IO.Path.GetFileName(resolved.Path), Output.RunRecord.FileName, System.StringComparison.OrdinalIgnoreCase))
+                            {
+                                // "Get-ChildItem $out | Edit-Image ...": the folder's own run record is not an image to edit.
+                                _cmdlet.WriteVerbose($"Skipped {resolved.Path}: it is a run record, not an image.");
+                                continue;
+                            }
                             yield return resolved.Error != null ? new ResolvedSource(null, resolved.Error) : new ResolvedSource(ImageSource.File(resolved.Path!), null);
                         }
                         break;

@@ -84,6 +84,13 @@ namespace ImageEdit.Operations
                 Sha256 = sha(image.Value),
             },
             ImageSourceKind.FileId => new RecordSource { Role = role, FileId = image.Value },
+            _ when image.IsDataUrl => new RecordSource
+            {
+                Role = role,
+                Url = image.Identity,
+                Length = image.Value.Length,
+                Sha256 = RequestFingerprint.Hex(System.Security.Cryptography.SHA256.Create().ComputeHash(System.Text.Encoding.UTF8.GetBytes(image.Value))),
+            },
             _ => new RecordSource { Role = role, Url = image.Identity },
         };
     }

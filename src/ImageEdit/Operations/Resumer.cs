@@ -50,7 +50,8 @@ namespace ImageEdit.Operations
             SavedImage.Saved(Path.Combine(record.Folder, file.Name), FromHex(file.Sha256), file.Length);
 
         private static bool FilesUnchanged(RunRecord record, RecordEntry entry) =>
-            entry.Files.Count > 0 && entry.Files.All(f =>
+            // Partial images are previews: a deleted preview does not make a finished edit worth paying for again.
+            entry.Files.Where(f => f.Kind == "edited").All(f =>
             {
                 string path = Path.Combine(record.Folder, f.Name);
                 try

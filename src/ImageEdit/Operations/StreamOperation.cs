@@ -65,6 +65,7 @@ namespace ImageEdit.Operations
             sink.Verbose($"Stream opened for {name}" + (requestId is null ? "" : $" (request id {requestId})"));
             sink.WriteProgress(progress);
             int events = 0;
+            bool completed = false;
             try
             {
                 using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
@@ -115,6 +116,7 @@ namespace ImageEdit.Operations
                         ReportSaveFailure(saved, request, sink);
                         attempt.Commit();
                         sink.Verbose($"Stream closed for {name} after {events} image event(s).");
+                        completed = true;
                         return true;
                     }
                 }
@@ -123,6 +125,12 @@ namespace ImageEdit.Operations
             {
                 progress.RecordType = ProgressRecordType.Completed;
                 sink.WriteProgress(progress);
+                if (!completed)
+                {
+                    // A stream that does not finish (stopped, cut, an error event) leaves none of its files, like an edit
+                    // that fails: its partial images would otherwise be duplicated when the edit is sent again.
+                    ImageFileWriter.Remove(recorded.Where(r => r.Image.Path != null).Select(r => r.Image.Path!));
+                }
             }
 
             var incomplete = new ApiException(response.StatusCode, $"The stream ended after {events} image event(s) without {CompletedEvent}: the final image never arrived.",

@@ -25,6 +25,7 @@ namespace ImageEdit.Output
         };
         private readonly object _appendLock = new object();
         private List<RecordEntry>? _entries;
+        private long _readLength = -1;
 
         public RunRecord(string folder)
         {
@@ -35,14 +36,55 @@ namespace ImageEdit.Output
         public string Folder { get; }
         public string Path { get; }
 
-        /// <summary>Every readable line, oldest first (read once, then kept up to date with what this process appends).</summary>
+        /// <summary>
+        /// Every usable line, oldest first: read again whenever the file has grown since (another run appending to the same
+        /// folder), so that an input another run has finished meanwhile is found.
+        /// </summary>
         public IReadOnlyList<RecordEntry> Entries
         {
             get
             {
                 lock (_appendLock)
                 {
-                    return (_entries ??= Read()).ToList();
+                    long length = File.Exists(Path) ? new FileInfo(Path).Length : 0;
+                    if (_entries is null || length != _readLength)
+                    {
+                        _entries = Read();
+                        _readLength = length;
+                    }
+                    return _entries.ToList();
+                }
+            }
+        }
+
+        /// <summary>Why the record cannot take this run's lines (checked before anything is sent), or null.</summary>
+        public string? Problem()
+        {
+            if (Directory.Exists(Path))
+            {
+                return $"its run record {Path} is a folder";
+            }
+            if (!File.Exists(Path))
+            {
+                return null;
+            }
+            for (int attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    using (new FileStream(Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+                    {
+                    }
+                    return null;
+                }
+                catch (IOException) when (attempt < 400)
+                {
+                    // Another run is appending (it holds the file for milliseconds): look again.
+                    Thread.Sleep(10);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    return $"its run record {FileName} cannot be written ({ex.Message.TrimEnd('.')}), so -Resume could not find this run's results";
                 }
             }
         }
@@ -69,6 +111,7 @@ namespace ImageEdit.Output
                         file.Position = file.Length;
                         file.Write(line, 0, line.Length);
                         file.Flush(flushToDisk: true);
+                        _readLength = file.Length;
                         break;
                     }
                     catch (IOException) when (attempt < 400 && File.Exists(Path))
@@ -115,7 +158,7 @@ namespace ImageEdit.Output
                 }
                 try
                 {
-                    if (JsonSerializer.Deserialize<RecordEntry>(line, Json) is { Key: { Length: > 0 } } entry)
+                    if (JsonSerializer.Deserialize<RecordEntry>(line, Json) is { } entry && entry.IsUsable())
                     {
                         entries.Add(entry);
                     }
@@ -153,6 +196,16 @@ namespace ImageEdit.Output
         [JsonPropertyName("outputFormat")] public string? OutputFormat { get; set; }
         [JsonPropertyName("quality")] public string? Quality { get; set; }
         [JsonPropertyName("size")] public string? Size { get; set; }
+
+        /// <summary>
+        /// Whether a line read back can be trusted to resume from: a key, at least one edited image, every file a plain
+        /// name inside the folder (a hand-edited "../x.png" or absolute path is not), and a time a date can hold.
+        /// </summary>
+        public bool IsUsable() =>
+            Key.Length > 0 && Sources != null && Files != null && Files.Count > 0 && Files.Any(f => f != null && f.Kind == "edited")
+            && Files.All(f => f != null && f.Name.Length > 0 && f.Name == System.IO.Path.GetFileName(f.Name) && f.Name != "." && f.Name != ".."
+                && f.Name.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) < 0 && f.Sha256 != null && f.Sha256.Length == 64)
+            && Created >= 0 && Created <= 253402300799;
     }
 
     /// <summary>An image (or the mask) the request sent: a file with its length and SHA-256, a URL, or a file ID.</summary>

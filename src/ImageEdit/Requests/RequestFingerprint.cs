@@ -11,8 +11,8 @@ namespace ImageEdit.Requests
     /// <summary>
     /// What makes two requests the same request, as SHA-256 keys over a canonical text: the endpoint, streaming or not,
     /// the prompt, every field, and each image and the mask. The full key names local files by the SHA-256 of their
-    /// bytes; the quick key by path, length and last write time, so that a record can be found without reading a file,
-    /// and the bytes are hashed only to confirm a likely match.
+    /// bytes; the quick key by their length alone, so that a record can be found without reading a file, and the bytes
+    /// are hashed only to confirm a likely match (a touched, renamed or copied file with the same bytes still matches).
     /// </summary>
     internal static class RequestFingerprint
     {
@@ -23,11 +23,7 @@ namespace ImageEdit.Requests
             Key(request, endpoint, file => "sha256:" + fileSha256(file.Value));
 
         public static string Quick(ImageEditRequest request, string endpoint) =>
-            Key(request, endpoint, file =>
-            {
-                var target = FileTarget.Resolve(file.Value);
-                return $"file:{file.Value}:{FileTarget.Length(file.Value)}:{target.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)}";
-            });
+            Key(request, endpoint, file => "length:" + FileTarget.Length(file.Value).ToString(CultureInfo.InvariantCulture));
 
         private static string Key(ImageEditRequest request, string endpoint, Func<ImageSource, string> describeFile)
         {
