@@ -16,8 +16,8 @@ namespace ImageEdit.TestServer;
 
 /// <summary>
 /// The local API server: Kestrel on 127.0.0.1 and a free port, serving POST /v1/images/edits (and the Azure route) in
-/// both body forms (multipart and JSON) as the contract describes, the Files API and the Models API, recording every
-/// request, and following a script of faults that tests post to it.
+/// both body forms (multipart and JSON) as the contract describes, the Files API, the Models API and the Batch API,
+/// recording every request, and following a script of faults that tests post to it.
 /// </summary>
 public sealed partial class TestApiServer : IAsyncDisposable
 {
@@ -65,6 +65,7 @@ public sealed partial class TestApiServer : IAsyncDisposable
         app.MapGet("/files/{id}", server.HandleFileAsync);
         server.MapFilesApi(app);
         server.MapModelsApi(app);
+        server.MapBatchesApi(app);
         app.MapGet("/_control/requests", () => Results.Json(server.Requests));
         app.MapDelete("/_control/requests", () => { server.ClearRequests(); return Results.NoContent(); });
         app.MapPost("/_control/script", async (HttpContext context) =>
@@ -92,6 +93,7 @@ public sealed partial class TestApiServer : IAsyncDisposable
             server.ClearRequests();
             server.Models.Reset();
             server.Uploads.Clear();
+            server.Batches.Reset();
             return Results.NoContent();
         });
         await app.StartAsync();
