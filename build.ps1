@@ -146,6 +146,14 @@ function Invoke-Demo {
         Write-Host "Local API server at $($server.BaseUri); saving into $demo" -ForegroundColor Cyan
         Write-Host "PS> Get-ChildItem samples | Edit-Image -Prompt 'Paint it as a watercolour' -OutputDirectory out/demo" -ForegroundColor Yellow
         Get-ChildItem (Join-Path $root 'samples') -File | Edit-Image -Prompt 'Paint it as a watercolour' -OutputDirectory $demo | Format-Table -AutoSize | Out-Host
+
+        # A Batch API job from start to collected files. The local server runs batches at once when polled (batch mode
+        # "auto"); OpenAI takes up to 24 hours.
+        Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/batch-mode" -Body '{"auto":true}' -ContentType 'application/json' | Out-Null
+        $batchOut = Join-Path $out 'demo-batch'
+        Write-Host "PS> Get-ChildItem samples | Start-ImageEditBatch -Prompt 'Make it a winter scene' -OutputDirectory out/demo-batch | Wait-ImageEditBatch -PollIntervalSec 0.2 | Receive-ImageEditBatch" -ForegroundColor Yellow
+        Get-ChildItem (Join-Path $root 'samples') -File | Start-ImageEditBatch -Prompt 'Make it a winter scene' -OutputDirectory $batchOut |
+            Wait-ImageEditBatch -PollIntervalSec 0.2 | Receive-ImageEditBatch | Format-Table -AutoSize | Out-Host
     }
     finally {
         Stop-TestApiServer $server

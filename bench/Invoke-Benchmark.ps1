@@ -148,6 +148,29 @@ finally {
     Stop-TestApiServer $server
 }
 
+# The Batch API: the memory of planning and collecting a batch of 500 and of 5,000 requests (module only: curl and the SDK
+# have nothing comparable). Flat means the larger batch peaks no more than 32 MB above the smaller.
+Write-Host 'Batch API: planning and collecting 500 and 5,000 requests' -ForegroundColor Cyan
+$batchInputs = New-Item -ItemType Directory (Join-Path $work 'batch-inputs')
+$batchImages = 1..5000 | ForEach-Object { $path = Join-Path $batchInputs ('b-{0:D4}.png' -f $_); Copy-Item $sample $path; $path }
+$batchServer = Start-TestApiServer -ServerPath $ServerPath
+$batchRows = try {
+    foreach ($count in 500, 5000) {
+        $runs = foreach ($run in 1..3) {
+            Reset-TestApiServer $batchServer
+            Invoke-RestMethod -Method Post -Uri "$($batchServer.Root)/_control/batch-mode" -Body '{"auto":true}' -ContentType 'application/json' | Out-Null
+            $out = New-Item -ItemType Directory -Force (Join-Path $work "batchapi-$count-$run")
+            $imageList = Join-Path $out 'images.txt'
+            Set-Content -LiteralPath $imageList -Value ($batchImages | Select-Object -First $count)
+            $moduleArgs = @($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'Measure-ModuleScenario.ps1'),
+                '-Module', $ModulePath, '-BaseUri', $batchServer.BaseUri, '-ApiKey', $batchServer.ApiKey, '-Scenario', 'batchapi', '-OutDir', (Join-Path $out 'module'), '-ImageList', $imageList)
+            Read-SelfReport (Invoke-Measured $Pwsh[0] $moduleArgs)
+        }
+        [pscustomobject]@{ Requests = $count; Ms = Get-Median $runs.Ms; PeakMB = Get-Median $runs.PeakMB }
+    }
+}
+finally { Stop-TestApiServer $batchServer }
+
 Write-Host 'Start-up: bare pwsh against pwsh with Import-Module, 10 runs each' -ForegroundColor Cyan
 $bare = 1..10 | ForEach-Object { (Invoke-Measured $Pwsh[0] (@($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', 'exit'))).Ms }
 $import = 1..10 | ForEach-Object { (Invoke-Measured $Pwsh[0] (@($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'; exit"))).Ms }
@@ -164,6 +187,7 @@ $checks = @(
     [pscustomobject]@{ Target = '16 x 48 MB upload peaks within +64 MB of a small edit'; Measured = '{0:+#,0;-#,0;0} MB' -f ($byName['upload16'].moduleMB - $baseline); Met = ($byName['upload16'].moduleMB - $baseline) -le 64 }
     [pscustomobject]@{ Target = 'Saving 10 x 4 MB results peaks within +150 MB of a small edit'; Measured = '{0:+#,0;-#,0;0} MB' -f ($byName['save10'].moduleMB - $baseline); Met = ($byName['save10'].moduleMB - $baseline) -le 150 }
     [pscustomobject]@{ Target = 'A 15 MB file as a data URL peaks within +32 MB of a small edit (issue 11)'; Measured = '{0:+#,0;-#,0;0} MB' -f ($byName['dataurl15'].moduleMB - $baseline); Met = ($byName['dataurl15'].moduleMB - $baseline) -le 32 }
+    [pscustomobject]@{ Target = 'Planning and collecting 5,000 batch requests peaks within +32 MB of 500 (issue 13)'; Measured = '{0:+#,0;-#,0;0} MB' -f ($batchRows[1].PeakMB - $batchRows[0].PeakMB); Met = ($batchRows[1].PeakMB - $batchRows[0].PeakMB) -le 32 }
     [pscustomobject]@{ Target = '16 x 48 MB upload takes at most 1.5x curl'; Measured = Format-Ratio $byName['upload16'].moduleMs $byName['upload16'].curlMs; Met = $byName['upload16'].moduleMs -le 1.5 * $byName['upload16'].curlMs }
     [pscustomobject]@{ Target = '40 files at 0.5 s with -ThrottleLimit 8 within 1.4x the ideal 2.5 s'; Measured = Format-Ms $byName['batch'].moduleMs; Met = $byName['batch'].moduleMs -le 3500 }
     [pscustomobject]@{ Target = 'Import-Module adds at most 150 ms to a bare pwsh start'; Measured = '{0:+#,0;-#,0;0} ms' -f ($startup.ImportMs - $startup.BareMs); Met = ($startup.ImportMs - $startup.BareMs) -le 150 }
@@ -193,6 +217,8 @@ request and has no streamed edit).
 | Scenario | ImageEdit time / peak | curl time / peak | OpenAI SDK time / peak | ImageEdit vs curl | ImageEdit vs SDK |
 | --- | --- | --- | --- | --- | --- |
 $($table -join "`n")
+
+Batch API, planned, submitted, waited for and collected into files (median of 3): $(($batchRows | ForEach-Object { '{0:N0} requests {1:N0} ms / {2:N0} MB' -f $_.Requests, $_.Ms, $_.PeakMB }) -join '; ').
 
 Start-up: bare ``pwsh -NoProfile`` $('{0:N0}' -f $startup.BareMs) ms, with ``Import-Module ImageEdit`` $('{0:N0}' -f $startup.ImportMs) ms (median of 10).
 

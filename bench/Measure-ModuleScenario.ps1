@@ -4,7 +4,7 @@ param(
     [Parameter(Mandatory)][string] $Module,
     [Parameter(Mandatory)][string] $BaseUri,
     [Parameter(Mandatory)][string] $ApiKey,
-    [Parameter(Mandatory)][ValidateSet('small', 'upload16', 'batch', 'stream', 'save10', 'dataurl15')][string] $Scenario,
+    [Parameter(Mandatory)][ValidateSet('small', 'upload16', 'batch', 'stream', 'save10', 'dataurl15', 'batchapi')][string] $Scenario,
     [Parameter(Mandatory)][string] $OutDir,
     # A file listing the input images, one path a line.
     [Parameter(Mandatory)][string] $ImageList,
@@ -27,6 +27,8 @@ $results = switch ($Scenario) {
     'stream' { Get-ImageEditStream -LiteralPath $Images[0] -Prompt 'benchmark' -PartialImages 3 -OutputDirectory $OutDir }
     'save10' { Edit-Image -LiteralPath $Images[0] -Prompt 'benchmark' -Count 10 -OutputDirectory $OutDir }
     'dataurl15' { Edit-Image -LiteralPath $Images[0] -Prompt 'benchmark' -Moderation low }
+    # Plan, submit, wait for and collect a Batch API job of every listed image (the server runs it when first polled).
+    'batchapi' { $Images | Start-ImageEditBatch -Prompt 'benchmark' -OutputDirectory $OutDir | Wait-ImageEditBatch -PollIntervalSec 0.2 | Receive-ImageEditBatch | Measure-Object }
 }
 $watch.Stop()
 if (-not $results) { throw "The $Scenario scenario produced nothing." }

@@ -52,6 +52,9 @@ namespace ImageEdit.Commands
         [Parameter]
         public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
+        /// <summary>How long one HTTP try may take; -TimeoutSec unless a cmdlet gives -TimeoutSec another meaning (Wait-ImageEditBatch).</summary>
+        internal virtual TimeSpan? RequestTimeout => null;
+
         /// <summary>A terminating MissingApiKey error when no key or token is configured; called once something is about to be sent.</summary>
         internal void RequireCredentials(ApiConnection connection)
         {

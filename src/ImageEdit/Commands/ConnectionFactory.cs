@@ -36,7 +36,7 @@ namespace ImageEdit.Commands
             return new ApiConnection(baseUri, key,
                 command.Organization ?? Environment("OPENAI_ORG_ID"),
                 command.Project ?? Environment("OPENAI_PROJECT_ID"),
-                TimeSpan.FromSeconds(command.TimeoutSec), command.MaximumRetryCount, apiType,
+                command.RequestTimeout ?? TimeSpan.FromSeconds(command.TimeoutSec), command.MaximumRetryCount, apiType,
                 deployment ?? Environment("AZURE_OPENAI_DEPLOYMENT"),
                 command.ApiVersion ?? Environment("OPENAI_API_VERSION"),
                 command.AccessToken);

@@ -31,7 +31,7 @@ namespace ImageEdit.Commands
         private readonly Dictionary<string, ImageFileWriter> _writers = new Dictionary<string, ImageFileWriter>(StringComparer.Ordinal);
         private readonly HashSet<string> _warned = new HashSet<string>(StringComparer.Ordinal);
         private readonly Dictionary<string, RunRecord> _records = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
-        private readonly RunTally _tally = new RunTally();
+        private protected readonly RunTally _tally = new RunTally();
         private readonly System.Diagnostics.Stopwatch _elapsed = new System.Diagnostics.Stopwatch();
 
         /// <summary>
@@ -327,6 +327,12 @@ namespace ImageEdit.Commands
         protected override void EndProcessing()
         {
             base.EndProcessing();
+            WriteSummary();
+        }
+
+        /// <summary>The -WhatIf line and the run summary that end every command.</summary>
+        private protected void WriteSummary()
+        {
             _elapsed.Stop();
             if (WhatIfInEffect)
             {
@@ -339,7 +345,7 @@ namespace ImageEdit.Commands
             WriteInformation(summary, new[] { "ImageEdit", "RunSummary" });
         }
 
-        private bool WhatIfInEffect =>
+        private protected bool WhatIfInEffect =>
             MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf) ? ((SwitchParameter)whatIf).IsPresent
                 : GetVariableValue("WhatIfPreference") is object preference && LanguagePrimitives.IsTrue(preference);
 
@@ -349,6 +355,18 @@ namespace ImageEdit.Commands
             {
                 return;
             }
+            Dispatch(request);
+        }
+
+        /// <summary>Whether requests go as batch lines (Start-ImageEditBatch): JSON bodies, local files uploaded and named by file ID.</summary>
+        internal virtual bool ForBatch => false;
+
+        /// <summary>
+        /// What a checked request becomes: for Edit-Image and Get-ImageEditStream, an edit sent now (after ShouldProcess);
+        /// Start-ImageEditBatch makes it a line of a batch instead.
+        /// </summary>
+        internal virtual void Dispatch(ImageEditRequest request)
+        {
             string action = Streams ? "Stream an edit" : "Edit";
             if (!ShouldProcess(request.SourcePath, $"{action} with prompt \"{Abbreviate(request.Prompt)}\" ({Describe(request)}) at {Connection.Origin}"))
             {
@@ -398,7 +416,7 @@ namespace ImageEdit.Commands
             }
             WriteVerbose($"Resumed {request.Source.Display}: the run record has its result (request id {entry.RequestId}); not sent again.");
             _tally.AddResumed();
-            if (!WhatIfInEffect)
+            if (!WhatIfInEffect && !ForBatch)
             {
                 WriteObject(Resumer.Output(entry, record, request, Streams));
             }
@@ -406,7 +424,7 @@ namespace ImageEdit.Commands
         }
 
         /// <summary>One run record per folder for the whole command.</summary>
-        private RunRecord RecordFor(string folder)
+        private protected RunRecord RecordFor(string folder)
         {
             if (!_records.TryGetValue(folder, out var record))
             {
@@ -426,7 +444,7 @@ namespace ImageEdit.Commands
         }
 
         /// <summary>-OutputDirectory as a full file-system path, relative to the current location; another provider's path is refused.</summary>
-        private string? OutputFolderPath()
+        private protected string? OutputFolderPath()
         {
             if (OutputDirectory is null)
             {
@@ -441,7 +459,7 @@ namespace ImageEdit.Commands
         }
 
         /// <summary>Why -OutputDirectory cannot take the results (checked once per folder and command), or null when it can.</summary>
-        private LocalCheckException? OutputFolderProblem(bool prepare)
+        private protected LocalCheckException? OutputFolderProblem(bool prepare)
         {
             string? folder;
             try
@@ -485,7 +503,7 @@ namespace ImageEdit.Commands
                 }
                 fields.Add(new KeyValuePair<string, object?>(field.WireName, value is null ? null : field.Canonical(value)));
             }
-            return new ImageEditRequest(images, Prompt, mask, fields, Streams);
+            return new ImageEditRequest(images, Prompt, mask, fields, Streams, ForBatch);
         }
 
         private static string Abbreviate(string text) => text.Length <= 60 ? text : text.Substring(0, 57) + "...";

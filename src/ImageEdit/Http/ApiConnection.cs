@@ -81,7 +81,12 @@ namespace ImageEdit.Http
         }
 
         /// <summary>The Files API: {base}/files, or on Azure {endpoint}/openai/files?api-version=...; <paramref name="fileId"/> names one file.</summary>
-        public Uri FilesUri(string? fileId = null) => Resource("files" + (fileId is null ? "" : "/" + Uri.EscapeDataString(fileId)));
+        public Uri FilesUri(string? fileId = null, string? action = null) =>
+            Resource("files" + (fileId is null ? "" : "/" + Uri.EscapeDataString(fileId)) + (action is null ? "" : "/" + action));
+
+        /// <summary>The Batch API: {base}/batches, one batch, or an action on it (cancel).</summary>
+        public Uri BatchesUri(string? batchId = null, string? action = null) =>
+            Resource("batches" + (batchId is null ? "" : "/" + Uri.EscapeDataString(batchId)) + (action is null ? "" : "/" + action));
 
         /// <summary>The Models API: {base}/models, or on Azure {endpoint}/openai/models?api-version=....</summary>
         public Uri ModelsUri() => Resource("models");

@@ -20,9 +20,11 @@ namespace ImageEdit.Models
         /// <param name="mask">The mask, if any.</param>
         /// <param name="fields">Field values by wire name: strings for text and choices, ints for numbers; null values are left out.</param>
         /// <param name="stream">True to ask for server-sent events.</param>
+        /// <param name="forBatch">True for a line of a Batch API job: always JSON, its local files uploaded and named by file ID.</param>
         public ImageEditRequest(IReadOnlyList<ImageSource> images, string prompt, ImageSource? mask = null, IEnumerable<KeyValuePair<string, object?>>? fields = null,
-            bool stream = false)
+            bool stream = false, bool forBatch = false)
         {
+            ForBatch = forBatch;
             Images = images;
             Prompt = prompt;
             Mask = mask;
@@ -51,6 +53,9 @@ namespace ImageEdit.Models
         public ImageSource? Mask { get; }
         public bool Stream { get; }
 
+        /// <summary>A line of a Batch API job: JSON, its local files to be uploaded and named by file ID.</summary>
+        public bool ForBatch { get; }
+
         /// <summary>The image being edited.</summary>
         public ImageSource Source => Images[0];
 
@@ -61,7 +66,7 @@ namespace ImageEdit.Models
         /// True when the request must go as JSON: an image or the mask is given by URL or file ID, or a field only the JSON
         /// body carries (moderation) is set. Local files then travel as data URLs.
         /// </summary>
-        public bool UsesJson =>
+        public bool UsesJson => ForBatch ||
             Images.Any(i => !i.IsFile) || (Mask != null && !Mask.IsFile) || Fields.Any(f => (f.Key.Bodies & BodyForms.Multipart) == 0);
 
         /// <summary>The fields given, by wire name, in the order they go on the wire.</summary>

@@ -32,6 +32,10 @@ namespace ImageEdit.Operations
                 file.ExpiresAt is long expires ? DateTimeOffset.FromUnixTimeSeconds(expires) : (DateTimeOffset?)null, file.Status, path);
         }
 
+        /// <summary>Reads one file's object (to learn that it still exists).</summary>
+        public static Task<FileDto> GetAsync(ApiConnection connection, string fileId, ILog log, CancellationToken cancellation) =>
+            new ApiClient(connection, log).SendAsync(new ApiCall(HttpMethod.Get, connection.FilesUri(fileId), fileId), (response, attempt) => ReadJsonAsync<FileDto>(response, attempt), cancellation);
+
         public static async Task DeleteAsync(ApiConnection connection, string fileId, IOutputSink sink, CancellationToken cancellation)
         {
             var client = new ApiClient(connection, sink);

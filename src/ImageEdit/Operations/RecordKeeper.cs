@@ -64,7 +64,7 @@ namespace ImageEdit.Operations
                 }).ToList(),
                 RequestId = requestId,
                 Created = answer.Created,
-                Usage = answer.Usage is null ? null : new RecordUsage { InputTokens = answer.Usage.InputTokens, OutputTokens = answer.Usage.OutputTokens, TotalTokens = answer.Usage.TotalTokens },
+                Usage = RecordUsage.From(answer.Usage),
                 Background = answer.Background,
                 OutputFormat = answer.OutputFormat,
                 Quality = answer.Quality,

@@ -33,7 +33,7 @@ namespace ImageEdit.Operations
         /// <summary>What the pipeline gets for a resumed input: the recorded result, read from the record and the saved files.</summary>
         public static object Output(RecordEntry entry, RunRecord record, ImageEditRequest request, bool streams)
         {
-            var usage = entry.Usage is null ? null : WireMapping.ToUsage(new UsageDto { InputTokens = entry.Usage.InputTokens, OutputTokens = entry.Usage.OutputTokens, TotalTokens = entry.Usage.TotalTokens });
+            var usage = WireMapping.ToUsage(entry.Usage?.ToDto());
             var created = WireMapping.FromUnixTime(entry.Created);
             if (streams)
             {
@@ -46,32 +46,9 @@ namespace ImageEdit.Operations
             return new ImageEditResult(created, entry.Background, data, entry.OutputFormat, entry.Quality, entry.Size, usage, request.SourcePath, request.Model, entry.RequestId, resumed: true);
         }
 
-        private static SavedImage Saved(RunRecord record, RecordFile file) =>
-            SavedImage.Saved(Path.Combine(record.Folder, file.Name), FromHex(file.Sha256), file.Length);
+        private static SavedImage Saved(RunRecord record, RecordFile file) => file.ToSaved(record.Folder);
 
-        private static bool FilesUnchanged(RunRecord record, RecordEntry entry) =>
-            // Partial images are previews: a deleted preview does not make a finished edit worth paying for again.
-            entry.Files.Where(f => f.Kind == "edited").All(f =>
-            {
-                string path = Path.Combine(record.Folder, f.Name);
-                try
-                {
-                    return File.Exists(path) && new FileInfo(path).Length == f.Length && RequestFingerprint.HashFile(path) == f.Sha256;
-                }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    return false;
-                }
-            });
-
-        private static byte[] FromHex(string hex)
-        {
-            var bytes = new byte[hex.Length / 2];
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                bytes[i] = Convert.ToByte(hex.Substring(i * 2, 2), 16);
-            }
-            return bytes;
-        }
+        /// <summary>Partial images are previews: a deleted preview does not make a finished edit worth paying for again.</summary>
+        private static bool FilesUnchanged(RunRecord record, RecordEntry entry) => entry.Files.Where(f => f.Kind == "edited").All(f => f.IsUnchanged(record.Folder));
     }
 }

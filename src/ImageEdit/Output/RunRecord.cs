@@ -91,7 +91,152 @@ namespace ImageEdit.Output
 
         public void Append(RecordEntry entry)
         {
-            byte[] line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, Json) + "\n");
+            AppendLines(new[] { Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, Json) + "\n") });
+            lock (_appendLock)
+            {
+                _entries?.Add(entry);
+            }
+        }
+
+        /// <summary>
+        /// Where each line of a type starts in the file, by a key read from it (the custom_id of a batch request), so that a
+        /// large batch's lines are read one at a time when needed instead of all being held.
+        /// </summary>
+        public Dictionary<string, long> IndexTyped<T>(string type, Func<T, string?> key) where T : class
+        {
+            var index = new Dictionary<string, long>(StringComparer.Ordinal);
+            if (!File.Exists(Path))
+            {
+                return index;
+            }
+            byte[] marker = Encoding.UTF8.GetBytes("\"type\":\"" + type + "\"");
+            using var stream = OpenForReading();
+            long offset = 0;
+            foreach (var line in Lines(stream))
+            {
+                if (line.AsSpan().IndexOf(marker) >= 0)
+                {
+                    try
+                    {
+                        if (JsonSerializer.Deserialize<T>(line, Json) is { } item && key(item) is { } name)
+                        {
+                            index[name] = offset;
+                        }
+                    }
+                    catch (JsonException)
+                    {
+                    }
+                }
+                offset += line.Length + 1;
+            }
+            return index;
+        }
+
+        /// <summary>The line that starts at <paramref name="offset"/>, read as a <typeparamref name="T"/>.</summary>
+        public T? ReadAt<T>(long offset) where T : class
+        {
+            using var stream = OpenForReading();
+            stream.Position = offset;
+            var line = Lines(stream).FirstOrDefault();
+            return line is null ? null : JsonSerializer.Deserialize<T>(line, Json);
+        }
+
+        /// <summary>The file's lines as bytes, without their newline, one at a time.</summary>
+        private static IEnumerable<byte[]> Lines(Stream stream)
+        {
+            var buffer = new byte[64 * 1024];
+            var line = new MemoryStream();
+            int read;
+            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                int start = 0;
+                for (int i = 0; i < read; i++)
+                {
+                    if (buffer[i] == '\n')
+                    {
+                        line.Write(buffer, start, i - start);
+                        yield return line.ToArray();
+                        line.SetLength(0);
+                        start = i + 1;
+                    }
+                }
+                line.Write(buffer, start, read - start);
+            }
+            if (line.Length > 0)
+            {
+                yield return line.ToArray();
+            }
+        }
+
+        /// <summary>The usable edit lines read now, one at a time, without keeping them (for a pass over a large record).</summary>
+        public IEnumerable<RecordEntry> StreamEntries()
+        {
+            if (!File.Exists(Path))
+            {
+                yield break;
+            }
+            using var stream = OpenForReading();
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            string? line;
+            while ((line = reader.ReadLine()) != null)
+            {
+                if (line.Length == 0 || line.IndexOf("\"type\":", StringComparison.Ordinal) >= 0)
+                {
+                    continue;
+                }
+                RecordEntry? entry = null;
+                try
+                {
+                    entry = JsonSerializer.Deserialize<RecordEntry>(line, Json);
+                }
+                catch (JsonException)
+                {
+                }
+                if (entry != null && entry.IsUsable())
+                {
+                    yield return entry;
+                }
+            }
+        }
+
+        /// <summary>Appends other kinds of lines (a batch's uploads, requests and jobs), each object one line, all under one lock.</summary>
+        public void AppendObjects(IEnumerable<object> items) =>
+            AppendLines(items.Select(item => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(item, item.GetType(), Json) + "\n")).ToList());
+
+        /// <summary>The lines whose "type" is <paramref name="type"/>, read now, oldest first; unreadable lines are skipped.</summary>
+        public IEnumerable<T> ReadTyped<T>(string type) where T : class
+        {
+            if (!File.Exists(Path))
+            {
+                yield break;
+            }
+            string marker = "\"type\":\"" + type + "\"";
+            using var stream = OpenForReading();
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            string? line;
+            while ((line = reader.ReadLine()) != null)
+            {
+                if (line.IndexOf(marker, StringComparison.Ordinal) < 0)
+                {
+                    continue;
+                }
+                T? item = null;
+                try
+                {
+                    item = JsonSerializer.Deserialize<T>(line, Json);
+                }
+                catch (JsonException)
+                {
+                }
+                if (item != null)
+                {
+                    yield return item;
+                }
+            }
+        }
+
+        private void AppendLines(IReadOnlyCollection<byte[]> lines)
+        {
             lock (_appendLock)
             {
                 for (int attempt = 0; ; attempt++)
@@ -109,7 +254,10 @@ namespace ImageEdit.Output
                             }
                         }
                         file.Position = file.Length;
-                        file.Write(line, 0, line.Length);
+                        foreach (var line in lines)
+                        {
+                            file.Write(line, 0, line.Length);
+                        }
                         file.Flush(flushToDisk: true);
                         _readLength = file.Length;
                         break;
@@ -120,7 +268,6 @@ namespace ImageEdit.Output
                         Thread.Sleep(10);
                     }
                 }
-                _entries?.Add(entry);
             }
         }
 
@@ -196,6 +343,9 @@ namespace ImageEdit.Output
         [JsonPropertyName("outputFormat")] public string? OutputFormat { get; set; }
         [JsonPropertyName("quality")] public string? Quality { get; set; }
         [JsonPropertyName("size")] public string? Size { get; set; }
+        /// <summary>For a result collected from a Batch API job: the batch and the line's custom_id.</summary>
+        [JsonPropertyName("batchId")] public string? BatchId { get; set; }
+        [JsonPropertyName("customId")] public string? CustomId { get; set; }
 
         /// <summary>
         /// Whether a line read back can be trusted to resume from: a key, at least one edited image, every file a plain
@@ -222,6 +372,31 @@ namespace ImageEdit.Output
     /// <summary>A saved image, by its name in the folder (so the folder can move), with its length and SHA-256.</summary>
     internal sealed class RecordFile
     {
+        /// <summary>The saved image this line names, in <paramref name="folder"/>, with the SHA-256 and length it was saved with.</summary>
+        public SavedImage ToSaved(string folder)
+        {
+            var sha = new byte[Sha256.Length / 2];
+            for (int i = 0; i < sha.Length; i++)
+            {
+                sha[i] = Convert.ToByte(Sha256.Substring(i * 2, 2), 16);
+            }
+            return SavedImage.Saved(System.IO.Path.Combine(folder, Name), sha, Length);
+        }
+
+        /// <summary>Whether the file is still there with exactly the bytes it was saved with.</summary>
+        public bool IsUnchanged(string folder)
+        {
+            string path = System.IO.Path.Combine(folder, Name);
+            try
+            {
+                return File.Exists(path) && new FileInfo(path).Length == Length && Requests.RequestFingerprint.HashFile(path) == Sha256;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+
         [JsonPropertyName("name")] public string Name { get; set; } = "";
         [JsonPropertyName("kind")] public string Kind { get; set; } = "edited";
         [JsonPropertyName("index")] public int Index { get; set; }
@@ -231,6 +406,11 @@ namespace ImageEdit.Output
 
     internal sealed class RecordUsage
     {
+        public static RecordUsage? From(Responses.UsageDto? usage) =>
+            usage is null ? null : new RecordUsage { InputTokens = usage.InputTokens, OutputTokens = usage.OutputTokens, TotalTokens = usage.TotalTokens };
+
+        public Responses.UsageDto ToDto() => new Responses.UsageDto { InputTokens = InputTokens, OutputTokens = OutputTokens, TotalTokens = TotalTokens };
+
         [JsonPropertyName("inputTokens")] public int InputTokens { get; set; }
         [JsonPropertyName("outputTokens")] public int OutputTokens { get; set; }
         [JsonPropertyName("totalTokens")] public int TotalTokens { get; set; }

@@ -48,6 +48,9 @@ namespace ImageEdit.Rules
             string role = isMask ? "The mask" : "The image";
             switch (image.Kind)
             {
+                case ImageSourceKind.File when request.ForBatch:
+                    // A batch uploads its local files and names them by file ID: no data URL limit applies.
+                    break;
                 case ImageSourceKind.File:
                     long length = JsonEditEncoder.DataUrlLength(image, image.Info!.Length);
                     if (length > JsonEditEncoder.MaxImageUrlLength)

@@ -1,0 +1,188 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using ImageEdit.Http;
+using ImageEdit.Models;
+using ImageEdit.Operations;
+using ImageEdit.Output;
+using ImageEdit.Pipeline;
+using ImageEdit.Responses;
+
+namespace ImageEdit.Commands
+{
+    /// <summary>
+    /// What the cmdlets that follow a batch share: the batches come by -Id (a piped ImageEditBatch binds its Id and
+    /// OutputDirectory), or all the batches the run record of -OutputDirectory lists; each is handled on the scheduler.
+    /// </summary>
+    public abstract class BatchCommandBase : ScheduledCommandBase
+    {
+        /// <summary>The batch IDs (batch_...); a piped ImageEditBatch binds its Id.</summary>
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string[]? Id { get; set; }
+
+        /// <summary>The output folder the batches were started with; without -Id, every batch its run record lists.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? OutputDirectory { get; set; }
+
+        /// <summary>Does the work for one batch.</summary>
+        internal abstract Task HandleAsync(string id, string? folder, IOutputSink sink, CancellationToken cancellation);
+
+        protected override void ProcessRecord()
+        {
+            string? folder = OutputDirectory is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputDirectory);
+            var ids = Id ?? (folder is null ? Array.Empty<string>() : new RunRecord(folder).ReadTyped<BatchLine>("batch").Select(b => b.Id).Distinct().ToArray());
+            if (ids.Length == 0)
+            {
+                WriteError(ErrorRecordFactory.Create(new LocalCheckException("NoBatchGiven", ErrorCategory.InvalidArgument, OutputDirectory,
+                    folder is null ? "No batch was given." : $"The run record in {folder} lists no batch.",
+                    "Pass -Id, pipe the batches from Start-ImageEditBatch or Get-ImageEditBatch, or give the -OutputDirectory the batches were started with."), OutputDirectory));
+                return;
+            }
+            RequireCredentials(Connection);
+            foreach (string id in ids)
+            {
+                if (!Approve(id))
+                {
+                    continue;
+                }
+                var scheduler = Scheduler;
+                scheduler.Start(token => HandleAsync(id, folder, scheduler, token), id);
+            }
+        }
+
+        /// <summary>ShouldProcess where the cmdlet changes something (Stop-ImageEditBatch).</summary>
+        internal virtual bool Approve(string id) => true;
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Gets Batch API jobs by ID, or every batch the run record of an output folder lists.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "ImageEditBatch")]
+    [OutputType(typeof(ImageEditBatch))]
+    public sealed class GetImageEditBatchCommand : BatchCommandBase
+    {
+        internal override string Activity => "Getting batches";
+
+        internal override async Task HandleAsync(string id, string? folder, IOutputSink sink, CancellationToken cancellation) =>
+            sink.WriteObject(BatchesApi.ToBatch(await BatchesApi.GetAsync(Connection, id, sink, cancellation).ConfigureAwait(false), folder));
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Waits until Batch API jobs finish (completed, failed, expired or cancelled), polling less often as it waits, with progress.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Wait, "ImageEditBatch")]
+    [OutputType(typeof(ImageEditBatch))]
+    public sealed class WaitImageEditBatchCommand : BatchCommandBase
+    {
+        /// <summary>The first pause between polls, in seconds; each pause is half as long again as the last, up to 60 s. Default 2.</summary>
+        [Parameter]
+        [ValidateRange(0.05, 3600)]
+        public double PollIntervalSec { get; set; } = 2;
+
+        internal override string Activity => "Waiting for batches";
+
+        /// <summary>-TimeoutSec bounds the whole wait here; each poll is bounded by 100 s.</summary>
+        internal override TimeSpan? RequestTimeout => TimeSpan.FromSeconds(100);
+
+        internal override async Task HandleAsync(string id, string? folder, IOutputSink sink, CancellationToken cancellation)
+        {
+            var started = DateTime.UtcNow;
+            var limit = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
+            var progress = new ProgressRecord(ActivityIds.Next(), $"Waiting for {id}", "Starting") { ParentActivityId = sink.BatchActivityId };
+            double pause = PollIntervalSec;
+            try
+            {
+                while (true)
+                {
+                    var batch = BatchesApi.ToBatch(await BatchesApi.GetAsync(Connection, id, sink, cancellation).ConfigureAwait(false), folder);
+                    var counts = batch.RequestCounts;
+                    progress.StatusDescription = $"{batch.Status}: {counts}";
+                    progress.PercentComplete = counts.Total == 0 ? 0 : Math.Min(100, (counts.Completed + counts.Failed) * 100 / counts.Total);
+                    sink.WriteProgress(progress);
+                    if (batch.IsFinished)
+                    {
+                        sink.WriteObject(batch);
+                        return;
+                    }
+                    if (limit is TimeSpan timeout && DateTime.UtcNow - started + TimeSpan.FromSeconds(pause) > timeout)
+                    {
+                        sink.WriteObject(batch);
+                        throw new LocalCheckException("BatchWaitTimedOut", ErrorCategory.OperationTimeout, id,
+                            $"{id} is still {batch.Status} after {(DateTime.UtcNow - started).TotalSeconds:0} s ({counts}).",
+                            "Wait again later (Get-ImageEditBatch -OutputDirectory <folder> | Wait-ImageEditBatch), or raise -TimeoutSec.");
+                    }
+                    await Task.Delay(TimeSpan.FromSeconds(pause), cancellation).ConfigureAwait(false);
+                    pause = Math.Min(60, pause * 1.5);
+                }
+            }
+            finally
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                sink.WriteProgress(progress);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Collects the results of Batch API jobs into their output folder: one ImageEditResult per answered request, one error per failed one.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Receive, "ImageEditBatch")]
+    [OutputType(typeof(ImageEditResult))]
+    public sealed class ReceiveImageEditBatchCommand : BatchCommandBase
+    {
+        private readonly Dictionary<string, (RunRecord Record, ImageFileWriter Writer)> _folders = new Dictionary<string, (RunRecord, ImageFileWriter)>(StringComparer.Ordinal);
+
+        internal override string Activity => "Receiving batches";
+
+        protected override void ProcessRecord()
+        {
+            if (OutputDirectory != null)
+            {
+                string folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputDirectory);
+                if (OutputFolder.Prepare(folder) is { } problem)
+                {
+                    WriteError(ErrorRecordFactory.Create(problem, OutputDirectory));
+                    return;
+                }
+                if (!_folders.ContainsKey(folder))
+                {
+                    _folders[folder] = (new RunRecord(folder), new ImageFileWriter(folder, force: false));
+                }
+            }
+            else
+            {
+                WriteError(ErrorRecordFactory.Create(new LocalCheckException("BatchNeedsOutputDirectory", ErrorCategory.InvalidArgument, Id?.FirstOrDefault(),
+                    "Receive-ImageEditBatch needs the -OutputDirectory the batch was started with: its run record says which request is which input.",
+                    "Pipe the batch objects of Start-, Get- or Wait-ImageEditBatch (they carry it), or pass -OutputDirectory."), Id?.FirstOrDefault()));
+                return;
+            }
+            base.ProcessRecord();
+        }
+
+        internal override async Task HandleAsync(string id, string? folder, IOutputSink sink, CancellationToken cancellation)
+        {
+            var (record, writer) = _folders[folder!];
+            var batch = await BatchesApi.GetAsync(Connection, id, sink, cancellation).ConfigureAwait(false);
+            await new BatchReceiver(Connection, record, writer, sink).ReceiveAsync(batch, cancellation).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Cancels Batch API jobs; requests already done stay done, and Receive-ImageEditBatch collects them.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Stop, "ImageEditBatch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(ImageEditBatch))]
+    public sealed class StopImageEditBatchCommand : BatchCommandBase
+    {
+        internal override string Activity => "Cancelling batches";
+
+        internal override bool Approve(string id) => ShouldProcess(id, "Cancel the batch (requests done so far stay done)");
+
+        internal override async Task HandleAsync(string id, string? folder, IOutputSink sink, CancellationToken cancellation) =>
+            sink.WriteObject(BatchesApi.ToBatch(await BatchesApi.CancelAsync(Connection, id, sink, cancellation).ConfigureAwait(false), folder));
+    }
+}

@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using ImageEdit.Http;
+using ImageEdit.Models;
+using ImageEdit.Operations;
+using ImageEdit.Pipeline;
+
+namespace ImageEdit.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Submits image edits as Batch API jobs: checked like Edit-Image, images uploaded once, lines written as they come, one batch per 50,000 requests or 200 MB.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Start, "ImageEditBatch", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(ImageEditBatch))]
+    public sealed class StartImageEditBatchCommand : ImageEditCommandBase
+    {
+        private readonly Dictionary<string, BatchPlanner> _planners = new Dictionary<string, BatchPlanner>(StringComparer.Ordinal);
+        private bool? _approved;
+
+        internal override bool Streams => false;
+
+        internal override bool ForBatch => true;
+
+        internal override Task RunAsync(ApiConnection connection, ImageEditRequest request, EditContext context, IOutputSink sink, CancellationToken cancellation) =>
+            throw new NotSupportedException("A batch sends no request on its own.");
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            if (Connection.ApiType == Http.ApiType.Azure)
+            {
+                ThrowTerminatingError(ErrorRecordFactory.Create(new LocalCheckException("BatchNotSupportedOnAzure", ErrorCategory.NotImplemented, null,
+                    "Azure OpenAI runs batches through its own deployments and file routes, which ImageEdit cannot test here and does not support yet.",
+                    "Use Edit-Image with -ThrottleLimit against Azure, or start the batch against the OpenAI API."), null));
+            }
+            if (OutputDirectory is null && !MyInvocation.ExpectingInput)
+            {
+                ThrowTerminatingError(ErrorRecordFactory.Create(new LocalCheckException("BatchNeedsOutputDirectory", ErrorCategory.InvalidArgument, null,
+                    "A batch needs -OutputDirectory: its run record says which request is which input, so that its results can be collected there later.",
+                    "Pass -OutputDirectory <folder>."), null));
+            }
+        }
+
+        internal override void Dispatch(ImageEditRequest request)
+        {
+            string? folder = OutputDirectory is null ? null : OutputFolderPath();
+            if (folder is null)
+            {
+                WriteError(ErrorRecordFactory.Create(new LocalCheckException("BatchNeedsOutputDirectory", ErrorCategory.InvalidArgument, request.SourcePath,
+                    "A batch needs -OutputDirectory, and this input gave none.", "Pass -OutputDirectory <folder>."), request.SourcePath));
+                _tally.AddFailed();
+                return;
+            }
+            bool whatIf = WhatIfInEffect;
+            if (!whatIf)
+            {
+                // One question for the whole job: uploading and submitting are one decision.
+                _approved ??= ShouldProcess(folder, $"Upload images and submit image edits as Batch API jobs at {Connection.Origin} (billed when OpenAI runs them)");
+                if (_approved == false)
+                {
+                    return;
+                }
+                RequireCredentials(Connection);
+                if (OutputFolderProblem(prepare: true) is { } folderError)
+                {
+                    WriteError(ErrorRecordFactory.Create(folderError, request.SourcePath));
+                    _tally.AddFailed();
+                    return;
+                }
+            }
+            if (!_planners.TryGetValue(folder, out var planner))
+            {
+                planner = _planners[folder] = new BatchPlanner(Connection, RecordFor(folder), Scheduler, whatIf, CancellationToken.None, BatchLimits.Lines, BatchLimits.Bytes);
+            }
+            try
+            {
+                planner.Add(request);
+                _tally.AddWouldSend();
+            }
+            catch (Exception ex) when (!(ex is PipelineStoppedException))
+            {
+                WriteError(ErrorRecordFactory.Create(ex, request.SourcePath));
+                _tally.AddFailed();
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            try
+            {
+                SubmitPlans();
+            }
+            finally
+            {
+                // The part files are uploaded by now, or were never finished: none stays in the folder.
+                foreach (var planner in _planners.Values)
+                {
+                    planner.Dispose();
+                }
+            }
+        }
+
+        private void SubmitPlans()
+        {
+            Scheduler.WaitAll();
+            foreach (var pair in _planners)
+            {
+                var planner = pair.Value;
+                if (WhatIfInEffect)
+                {
+                    string summary = $"{planner.Requests} request(s), {planner.Uploads} image upload(s) and {planner.Batches} batch(es) would be made for {pair.Key}" +
+                        (Resume ? $"; {_tally.Resumed} input(s) already have results." : ".");
+                    ShouldProcess(summary, summary, "Start-ImageEditBatch");
+                    continue;
+                }
+                if (planner.Requests == 0)
+                {
+                    continue;
+                }
+                try
+                {
+                    foreach (var batch in planner.SubmitAsync(pair.Key).GetAwaiter().GetResult())
+                    {
+                        WriteObject(batch);
+                    }
+                }
+                catch (Exception ex) when (!(ex is PipelineStoppedException))
+                {
+                    WriteError(ErrorRecordFactory.Create(ex, pair.Key));
+                }
+            }
+            Scheduler.WaitAll();
+            if (Resume && _tally.Resumed > 0)
+            {
+                WriteVerbose($"{_tally.Resumed} input(s) already have results in the run record and were left out.");
+            }
+        }
+
+    }
+
+    /// <summary>The limits a batch's input file is split at: the API's, unless $env:IMAGEEDIT_BATCH_MAX_LINES lowers them (for tests).</summary>
+    internal static class BatchLimits
+    {
+        public static int Lines => int.TryParse(Environment.GetEnvironmentVariable("IMAGEEDIT_BATCH_MAX_LINES"), out int lines) && lines > 0 && lines < BatchPlanner.MaxLinesPerBatch
+            ? lines : BatchPlanner.MaxLinesPerBatch;
+
+        public static long Bytes => BatchPlanner.MaxBytesPerBatch;
+    }
+}

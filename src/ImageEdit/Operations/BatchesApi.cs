@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using ImageEdit.Http;
+using ImageEdit.Models;
+using ImageEdit.Responses;
+
+namespace ImageEdit.Operations
+{
+    /// <summary>The Batch API calls: create a batch of /v1/images/edits lines, read one, cancel one, and read a result file line by line.</summary>
+    internal static class BatchesApi
+    {
+        public const string Endpoint = "/v1/images/edits";
+
+        public static Task<BatchDto> CreateAsync(ApiConnection connection, string inputFileId, string plan, ILog log, CancellationToken cancellation)
+        {
+            var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+            {
+                ["input_file_id"] = inputFileId,
+                ["endpoint"] = Endpoint,
+                ["completion_window"] = "24h",
+                ["metadata"] = new Dictionary<string, string> { ["created_by"] = "ImageEdit", ["plan"] = plan },
+            });
+            return Send<BatchDto>(connection, new ApiCall(HttpMethod.Post, connection.BatchesUri(), "a new batch", (_, _) => Json(body)), log, cancellation);
+        }
+
+        public static Task<BatchDto> GetAsync(ApiConnection connection, string id, ILog log, CancellationToken cancellation) =>
+            Send<BatchDto>(connection, new ApiCall(HttpMethod.Get, connection.BatchesUri(id), id), log, cancellation);
+
+        public static Task<BatchDto> CancelAsync(ApiConnection connection, string id, ILog log, CancellationToken cancellation) =>
+            Send<BatchDto>(connection, new ApiCall(HttpMethod.Post, connection.BatchesUri(id, "cancel"), id, (_, _) => Json(Array.Empty<byte>())), log, cancellation);
+
+        /// <summary>Reads a file's content line by line as it arrives (an output file of thousands of images is never held whole).</summary>
+        public static Task<bool> ReadLinesAsync(ApiConnection connection, string fileId, ILog log, Func<byte[], TryContext, Task> onLine, CancellationToken cancellation) =>
+            new ApiClient(connection, log).SendAsync(new ApiCall(HttpMethod.Get, connection.FilesUri(fileId, "content"), fileId), async (response, attempt) =>
+            {
+                using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                var reader = new LineReader(stream);
+                byte[]? line;
+                while ((line = await reader.ReadLineAsync(attempt.Token).ConfigureAwait(false)) != null)
+                {
+                    attempt.DataArrived();
+                    if (line.Length > 0)
+                    {
+                        await onLine(line, attempt).ConfigureAwait(false);
+                    }
+                }
+                return true;
+            }, cancellation);
+
+        public static ImageEditBatch ToBatch(BatchDto dto, string? outputDirectory) => new ImageEditBatch(dto.Id, dto.Status,
+            new ImageEditBatchCounts(dto.RequestCounts?.Total ?? 0, dto.RequestCounts?.Completed ?? 0, dto.RequestCounts?.Failed ?? 0),
+            DateTimeOffset.FromUnixTimeSeconds(dto.CreatedAt), outputDirectory, dto.InputFileId, dto.OutputFileId, dto.ErrorFileId,
+            dto.ExpiresAt is long expires ? DateTimeOffset.FromUnixTimeSeconds(expires) : (DateTimeOffset?)null,
+            (dto.CompletedAt ?? dto.FailedAt ?? dto.ExpiredAt ?? dto.CancelledAt) is long finished ? DateTimeOffset.FromUnixTimeSeconds(finished) : (DateTimeOffset?)null,
+            dto.Errors?.Data?.Select(e => (e.Line is int line ? $"line {line}: " : "") + $"{e.Message} ({e.Code})").ToArray() ?? Array.Empty<string>());
+
+        private static HttpContent Json(byte[] body)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            return content;
+        }
+
+        private static Task<T> Send<T>(ApiConnection connection, ApiCall call, ILog log, CancellationToken cancellation) where T : class =>
+            new ApiClient(connection, log).SendAsync(call, (response, attempt) => FilesApi.ReadJsonAsync<T>(response, attempt), cancellation);
+
+        /// <summary>Splits a stream into lines of bytes (LF or CRLF), one line in memory at a time.</summary>
+        private sealed class LineReader
+        {
+            private readonly Stream _stream;
+            private readonly byte[] _buffer = new byte[64 * 1024];
+            private int _start;
+            private int _end;
+
+            public LineReader(Stream stream)
+            {
+                _stream = stream;
+            }
+
+            public async Task<byte[]?> ReadLineAsync(CancellationToken cancellation)
+            {
+                var line = new MemoryStream();
+                while (true)
+                {
+                    int newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
+                    if (newline >= 0)
+                    {
+                        line.Write(_buffer, _start, newline - _start);
+                        _start = newline + 1;
+                        return TrimCarriageReturn(line.ToArray());
+                    }
+                    line.Write(_buffer, _start, _end - _start);
+                    _start = 0;
+                    _end = await _stream.ReadAsync(_buffer, 0, _buffer.Length, cancellation).ConfigureAwait(false);
+                    if (_end == 0)
+                    {
+                        return line.Length == 0 ? null : TrimCarriageReturn(line.ToArray());
+                    }
+                }
+            }
+
+            private static byte[] TrimCarriageReturn(byte[] line) =>
+                line.Length > 0 && line[line.Length - 1] == '\r' ? line.Take(line.Length - 1).ToArray() : line;
+        }
+    }
+}

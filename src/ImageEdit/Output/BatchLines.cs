@@ -1,0 +1,52 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json.Serialization;
+
+namespace ImageEdit.Output
+{
+    // The run record's lines about Batch API jobs, beside the lines of completed edits: which image was uploaded as which
+    // file, which custom_id is which input (and which names its results will get), and which batch carries which lines.
+    // Another session on another day collects a batch from these alone.
+
+    /// <summary>A local image uploaded for batches: found again by its bytes, so it is never uploaded twice into one folder's batches.</summary>
+    internal sealed class UploadLine
+    {
+        [JsonPropertyName("type")] public string Type { get; set; } = "upload";
+        [JsonPropertyName("time")] public DateTimeOffset Time { get; set; }
+        [JsonPropertyName("sha256")] public string Sha256 { get; set; } = "";
+        [JsonPropertyName("length")] public long Length { get; set; }
+        [JsonPropertyName("fileId")] public string FileId { get; set; } = "";
+        [JsonPropertyName("path")] public string? Path { get; set; }
+    }
+
+    /// <summary>One request of a batch: its custom_id, its input, what its results are named after, and its fingerprint.</summary>
+    internal sealed class BatchRequestLine
+    {
+        [JsonPropertyName("type")] public string Type { get; set; } = "batchRequest";
+        [JsonPropertyName("plan")] public string Plan { get; set; } = "";
+        [JsonPropertyName("customId")] public string CustomId { get; set; } = "";
+        [JsonPropertyName("source")] public string Source { get; set; } = "";
+        [JsonPropertyName("stem")] public string Stem { get; set; } = "";
+        [JsonPropertyName("count")] public int Count { get; set; } = 1;
+        [JsonPropertyName("key")] public string Key { get; set; } = "";
+        [JsonPropertyName("quickKey")] public string QuickKey { get; set; } = "";
+        [JsonPropertyName("endpoint")] public string Endpoint { get; set; } = "";
+        [JsonPropertyName("model")] public string? Model { get; set; }
+        [JsonPropertyName("prompt")] public string Prompt { get; set; } = "";
+        [JsonPropertyName("fields")] public Dictionary<string, object>? Fields { get; set; }
+        [JsonPropertyName("sources")] public List<RecordSource> Sources { get; set; } = new List<RecordSource>();
+    }
+
+    /// <summary>A batch as submitted: its ID, the plan and part whose lines it carries, and how many.</summary>
+    internal sealed class BatchLine
+    {
+        [JsonPropertyName("type")] public string Type { get; set; } = "batch";
+        [JsonPropertyName("time")] public DateTimeOffset Time { get; set; }
+        [JsonPropertyName("id")] public string Id { get; set; } = "";
+        [JsonPropertyName("plan")] public string Plan { get; set; } = "";
+        [JsonPropertyName("part")] public int Part { get; set; }
+        [JsonPropertyName("firstLine")] public int FirstLine { get; set; }
+        [JsonPropertyName("requests")] public int Requests { get; set; }
+        [JsonPropertyName("inputFileId")] public string InputFileId { get; set; } = "";
+    }
+}
