@@ -174,15 +174,10 @@ namespace ImageEdit.Operations
                 Sources = request.Sources,
                 Files = files,
                 RequestId = requestId,
-                Created = answer.Created,
-                Usage = RecordUsage.From(answer.Usage),
-                Background = answer.Background,
-                OutputFormat = answer.OutputFormat,
-                Quality = answer.Quality,
-                Size = answer.Size,
                 BatchId = batchId,
                 CustomId = customId,
             };
+            entry.TakeAnswer(answer);
             if (failures.Count == 0 && files.Count > 0)
             {
                 _record.Append(entry);

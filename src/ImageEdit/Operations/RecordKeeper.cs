@@ -63,13 +63,8 @@ namespace ImageEdit.Operations
                     Sha256 = s.Image.Sha256Hex,
                 }).ToList(),
                 RequestId = requestId,
-                Created = answer.Created,
-                Usage = RecordUsage.From(answer.Usage),
-                Background = answer.Background,
-                OutputFormat = answer.OutputFormat,
-                Quality = answer.Quality,
-                Size = answer.Size,
             };
+            entry.TakeAnswer(answer);
             context.Record.Append(entry);
             return entry;
         }

@@ -347,6 +347,17 @@ namespace ImageEdit.Output
         [JsonPropertyName("batchId")] public string? BatchId { get; set; }
         [JsonPropertyName("customId")] public string? CustomId { get; set; }
 
+        /// <summary>What the answer said of the images: created, usage, background, format, quality, size.</summary>
+        public void TakeAnswer(Responses.ParsedPayload answer)
+        {
+            Created = answer.Created;
+            Usage = RecordUsage.From(answer.Usage);
+            Background = answer.Background;
+            OutputFormat = answer.OutputFormat;
+            Quality = answer.Quality;
+            Size = answer.Size;
+        }
+
         /// <summary>
         /// Whether a line read back can be trusted to resume from: a key, at least one edited image, every file a plain
         /// name inside the folder (a hand-edited "../x.png" or absolute path is not), and a time a date can hold.
