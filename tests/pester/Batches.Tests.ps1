@@ -100,6 +100,22 @@ Describe 'Batch API' {
         (Get-Upload 'vision').Count | Should -Be $uploadsBefore -Because 'the images were uploaded by the first batch into this folder'
         $null = $rest | Receive-ImageEditBatch
         @(Get-SavedImage $out) | Should -HaveCount 10
+        # Once -Resume has given them results, the first batch's unrun requests are no longer failures.
+        $all = Get-ImageEditBatch -OutputDirectory $out | Receive-ImageEditBatch -ErrorVariable later -ErrorAction SilentlyContinue
+        $all | Should -HaveCount 10
+        $later | Should -BeNullOrEmpty
+        @(Get-SavedImage $out) | Should -HaveCount 10
+    }
+
+    It 'does not try to cancel a finished batch, and says so' {
+        $out = Join-Path $TestDrive 'finished'
+        $batch = Get-ChildItem $inputs | Select-Object -First 1 | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
+        Invoke-Control "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
+        $result = $batch | Stop-ImageEditBatch -Confirm:$false -WarningVariable warned -ErrorVariable failed
+        $result.Status | Should -Be 'completed'
+        $warned | Should -BeLike '*already completed*'
+        $failed | Should -BeNullOrEmpty
+        @(Get-TestApiRequest $server | Where-Object path -Like '*/cancel') | Should -HaveCount 0
     }
 
     It 'uploads an image again when the file an earlier batch uploaded has been deleted' {

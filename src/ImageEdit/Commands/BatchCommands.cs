@@ -106,6 +106,13 @@ namespace ImageEdit.Commands
                     if (batch.IsFinished)
                     {
                         sink.WriteObject(batch);
+                        if (batch.Status == "failed")
+                        {
+                            // The batch as a whole was refused (its input file): say why, beside the batch.
+                            sink.WriteError(ErrorRecordFactory.Create(new LocalCheckException("BatchFailed", ErrorCategory.InvalidData, id,
+                                $"{id} failed: {(batch.Errors.Length > 0 ? string.Join("; ", batch.Errors.Take(5)) : "the API gave no reason")}.",
+                                "Fix what the errors name, then start the batch again; Receive-ImageEditBatch lists the requests that did not run."), id));
+                        }
                         return;
                     }
                     if (limit is TimeSpan timeout && DateTime.UtcNow - started + TimeSpan.FromSeconds(pause) > timeout)
@@ -182,7 +189,16 @@ namespace ImageEdit.Commands
 
         internal override bool Approve(string id) => ShouldProcess(id, "Cancel the batch (requests done so far stay done)");
 
-        internal override async Task HandleAsync(string id, string? folder, IOutputSink sink, CancellationToken cancellation) =>
+        internal override async Task HandleAsync(string id, string? folder, IOutputSink sink, CancellationToken cancellation)
+        {
+            var current = BatchesApi.ToBatch(await BatchesApi.GetAsync(Connection, id, sink, cancellation).ConfigureAwait(false), folder);
+            if (current.IsFinished || current.Status == "cancelling")
+            {
+                sink.Warning($"{id} is already {current.Status}; there is nothing to cancel.");
+                sink.WriteObject(current);
+                return;
+            }
             sink.WriteObject(BatchesApi.ToBatch(await BatchesApi.CancelAsync(Connection, id, sink, cancellation).ConfigureAwait(false), folder));
+        }
     }
 }

@@ -42,7 +42,13 @@ namespace ImageEdit.Commands
         public void Dispose()
         {
             _scheduler?.Dispose();
+            ReleaseResources();
             GC.SuppressFinalize(this);
+        }
+
+        /// <summary>What a cmdlet holds beyond the scheduler (files being written), released also when the pipeline is stopped.</summary>
+        internal virtual void ReleaseResources()
+        {
         }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -103,6 +104,15 @@ namespace ImageEdit.Commands
             }
         }
 
+        /// <summary>Stopped (Ctrl+C) before the plans were submitted: their part files are deleted.</summary>
+        internal override void ReleaseResources()
+        {
+            foreach (var planner in _planners.Values)
+            {
+                planner.Dispose();
+            }
+        }
+
         private void SubmitPlans()
         {
             Scheduler.WaitAll();
@@ -135,7 +145,14 @@ namespace ImageEdit.Commands
             Scheduler.WaitAll();
             if (Resume && _tally.Resumed > 0)
             {
-                WriteVerbose($"{_tally.Resumed} input(s) already have results in the run record and were left out.");
+                if (_planners.Values.All(p => p.Requests == 0))
+                {
+                    WriteWarning($"Nothing to submit: all {_tally.Resumed} input(s) already have results in the run record; no batch was started.");
+                }
+                else
+                {
+                    WriteVerbose($"{_tally.Resumed} input(s) already have results in the run record and were left out.");
+                }
             }
         }
 

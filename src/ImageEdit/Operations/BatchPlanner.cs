@@ -179,7 +179,8 @@ namespace ImageEdit.Operations
         private string UploadImage(string path, string sha)
         {
             var file = FilesApi.UploadAsync(_connection, path, "vision", _sink, _cancellation).GetAwaiter().GetResult();
-            _pendingRecord.Add(new UploadLine { Time = DateTimeOffset.UtcNow, Sha256 = sha, Length = file.Bytes, FileId = file.FileId, Path = path });
+            // Recorded at once: a run stopped after this upload still knows it, and the next one does not upload it again.
+            _record.AppendObjects(new object[] { new UploadLine { Time = DateTimeOffset.UtcNow, Sha256 = sha, Length = file.Bytes, FileId = file.FileId, Path = path } });
             return file.FileId;
         }
 

@@ -29,6 +29,7 @@ namespace ImageEdit.Operations
         private readonly ImageFileWriter _writer;
         private readonly IOutputSink _sink;
         private readonly RunTally _tally = new RunTally();
+        private HashSet<string>? _keysWithResults;
 
         public BatchReceiver(ApiConnection connection, RunRecord record, ImageFileWriter writer, IOutputSink sink)
         {
@@ -75,15 +76,23 @@ namespace ImageEdit.Operations
             var missing = requests.Ids.Where(id => !seen.Contains(id)).ToList();
             if (missing.Count > 0 && IsFinished(batch.Status))
             {
+                string why = batch.Status == "failed" && batch.Errors?.Data?.Count > 0
+                    ? "failed: " + string.Join("; ", batch.Errors.Data.Take(3).Select(e => e.Message?.TrimEnd('.')))
+                    : batch.Status;
                 foreach (var id in missing)
                 {
                     var request = requests.Get(id)!;
-                    _sink.WriteError(ErrorRecordFactory.Create(NotRun(batch.Id, request, id, batch.Status), request.Source));
+                    if (HasLaterResult(request))
+                    {
+                        _sink.Verbose($"{request.Source} ({id}) did not run in {batch.Id}, but a later run has its result.");
+                        continue;
+                    }
+                    _sink.WriteError(ErrorRecordFactory.Create(NotRun(batch.Id, request, id, why), request.Source));
                 }
             }
             else if (missing.Count > 0)
             {
-                _sink.Verbose($"{batch.Id} is {batch.Status}: {missing.Count} request(s) have no answer yet; receive again when it has finished.");
+                _sink.Warning($"{batch.Id} is {batch.Status}: {missing.Count} request(s) have no answer yet. Receive again when it has finished (Wait-ImageEditBatch).");
             }
         }
 
@@ -113,6 +122,11 @@ namespace ImageEdit.Operations
                 Save(batchId, customId, request, Encoding.UTF8.GetBytes(body.GetRawText()), requestId);
                 return;
             }
+            if (response is null && HasLaterResult(request))
+            {
+                _sink.Verbose($"{request.Source} ({customId}) did not run in {batchId}, but a later run has its result.");
+                return;
+            }
             if (response is null)
             {
                 // A line that never ran (the batch expired or was cancelled first): nothing was paid, and -Resume sends it again.
@@ -121,6 +135,13 @@ namespace ImageEdit.Operations
                 return;
             }
             _sink.WriteError(ErrorRecordFactory.Create(LineError(root, response, status, requestId, request), request.Source));
+        }
+
+        /// <summary>Whether a later run (-Resume) has given this request's input a result: then it is no longer a failure.</summary>
+        private bool HasLaterResult(BatchRequestLine request)
+        {
+            _keysWithResults ??= new HashSet<string>(_record.StreamEntries().Where(e => e.Files.All(f => f.IsUnchanged(_record.Folder))).Select(e => e.Key), StringComparer.Ordinal);
+            return _keysWithResults.Contains(request.Key);
         }
 
         private static Pipeline.LocalCheckException NotRun(string batchId, BatchRequestLine request, string customId, string why) =>

@@ -31,10 +31,24 @@ namespace ImageEdit.Operations
         }
 
         public static Task<BatchDto> GetAsync(ApiConnection connection, string id, ILog log, CancellationToken cancellation) =>
-            Send<BatchDto>(connection, new ApiCall(HttpMethod.Get, connection.BatchesUri(id), id), log, cancellation);
+            AboutBatch(Send<BatchDto>(connection, new ApiCall(HttpMethod.Get, connection.BatchesUri(id), id), log, cancellation));
 
         public static Task<BatchDto> CancelAsync(ApiConnection connection, string id, ILog log, CancellationToken cancellation) =>
-            Send<BatchDto>(connection, new ApiCall(HttpMethod.Post, connection.BatchesUri(id, "cancel"), id, (_, _) => Json(Array.Empty<byte>())), log, cancellation);
+            AboutBatch(Send<BatchDto>(connection, new ApiCall(HttpMethod.Post, connection.BatchesUri(id, "cancel"), id, (_, _) => Json(Array.Empty<byte>())), log, cancellation));
+
+        /// <summary>A 404 about a batch means its ID, not the base address or a model.</summary>
+        private static async Task<BatchDto> AboutBatch(Task<BatchDto> call)
+        {
+            try
+            {
+                return await call.ConfigureAwait(false);
+            }
+            catch (ApiException error) when ((int)error.StatusCode == 404)
+            {
+                error.Advice = "Check the batch ID: Get-ImageEditBatch -OutputDirectory <folder> lists the batches started into that folder.";
+                throw;
+            }
+        }
 
         /// <summary>Reads a file's content line by line as it arrives (an output file of thousands of images is never held whole).</summary>
         public static Task<bool> ReadLinesAsync(ApiConnection connection, string fileId, ILog log, Func<byte[], TryContext, Task> onLine, CancellationToken cancellation) =>

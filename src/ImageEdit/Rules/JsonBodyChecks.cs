@@ -21,7 +21,9 @@ namespace ImageEdit.Rules
             {
                 throw Argument("JsonNotSupportedByModel", request.SourcePath,
                     $"{model.SentenceLabel} takes only uploaded files (multipart), but this request needs the JSON body ({Why(request)}).",
-                    "Use a GPT image model (e.g. -Model gpt-image-2), or pass local files with -Path and leave out -ImageUrl, -FileId, -ReferenceUrl, -ReferenceFileId, -MaskUrl, -MaskFileId and -Moderation.");
+                    request.ForBatch
+                        ? $"Use a GPT image model (e.g. -Model gpt-image-2) for a batch, or Edit-Image for {model.Label}."
+                        : "Use a GPT image model (e.g. -Model gpt-image-2), or pass local files with -Path and leave out -ImageUrl, -FileId, -ReferenceUrl, -ReferenceFileId, -MaskUrl, -MaskFileId and -Moderation.");
             }
             foreach (var field in request.Fields.Select(f => f.Key).Where(f => (f.Bodies & BodyForms.Json) == 0))
             {
@@ -35,7 +37,9 @@ namespace ImageEdit.Rules
             {
                 throw Argument("SizeNotSupportedInJson", request.SourcePath,
                     $"-Size {size} cannot be sent in the JSON body ({Why(request)}), which takes only {string.Join(", ", sizeField.JsonValues)}.",
-                    "Pass one of those sizes, or send local files by multipart (without -ImageUrl, -FileId and -Moderation) for a custom size.");
+                    request.ForBatch
+                        ? "Pass one of those sizes; for a custom size use Edit-Image, which sends local files by multipart."
+                        : "Pass one of those sizes, or send local files by multipart (without -ImageUrl, -FileId and -Moderation) for a custom size.");
             }
             foreach (var image in request.Images.Concat(request.Mask is null ? Enumerable.Empty<ImageSource>() : new[] { request.Mask }))
             {
@@ -124,6 +128,7 @@ namespace ImageEdit.Rules
 
         private static string Why(ImageEditRequest request)
         {
+            if (request.ForBatch) return "a batch line is a JSON body";
             if (request.Images.Any(i => i.Kind == ImageSourceKind.FileId) || request.Mask?.Kind == ImageSourceKind.FileId) return "an image is given by file ID";
             if (request.Images.Any(i => i.Kind == ImageSourceKind.Url) || request.Mask?.Kind == ImageSourceKind.Url) return "an image is given by URL";
             var jsonOnly = request.Fields.Select(f => f.Key).FirstOrDefault(f => (f.Bodies & BodyForms.Multipart) == 0);
