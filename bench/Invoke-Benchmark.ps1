@@ -22,11 +22,8 @@ $small = Join-Path $inputs 'small.png'
 Copy-Item $sample $small
 $big = 1..16 | ForEach-Object {
     $path = Join-Path $inputs ('big-{0:D2}.png' -f $_)
-    New-LargePng -Path $path -Bytes 48MB -HeaderFrom $sample
-    # Write the image data for real, so that it is read from the page cache like any file, not from a hole.
-    $stream = [IO.File]::OpenWrite($path)
-    try { $stream.Position = 41; $chunk = [byte[]]::new(4MB); [Random]::new($_).NextBytes($chunk); while ($stream.Position + $chunk.Length -lt 48MB - 16) { $stream.Write($chunk) } }
-    finally { $stream.Dispose() }
+    # The image data written for real, so that it is read from the page cache like any file, not from a hole.
+    New-LargePng -Path $path -Bytes 48MB -HeaderFrom $sample -Fill $_
     $path
 }
 $batch = 1..40 | ForEach-Object { $path = Join-Path $inputs ('batch-{0:D2}.png' -f $_); Copy-Item $sample $path; $path }
@@ -34,10 +31,7 @@ $batch = 1..40 | ForEach-Object { $path = Join-Path $inputs ('batch-{0:D2}.png' 
 # A 15 MB (15,000,000 bytes) PNG with real data, sent as a data URL in a JSON body (-Moderation needs the JSON body): just
 # under the API's 20,971,520-character image_url limit. curl sends the same body, prepared beforehand as a file.
 $dataUrlImage = Join-Path $inputs 'photo-15mb.png'
-New-LargePng -Path $dataUrlImage -Bytes 15000000 -HeaderFrom $sample
-$stream = [IO.File]::OpenWrite($dataUrlImage)
-try { $stream.Position = 41; $chunk = [byte[]]::new(1MB); [Random]::new(99).NextBytes($chunk); while ($stream.Position + $chunk.Length -lt 15000000 - 16) { $stream.Write($chunk) } }
-finally { $stream.Dispose() }
+New-LargePng -Path $dataUrlImage -Bytes 15000000 -HeaderFrom $sample -Fill 99
 $dataUrlBody = Join-Path $inputs 'dataurl-body.json'
 [IO.File]::WriteAllText($dataUrlBody, '{"images":[{"image_url":"data:image/png;base64,' + [Convert]::ToBase64String([IO.File]::ReadAllBytes($dataUrlImage)) + '"}],"prompt":"benchmark","moderation":"low"}')
 

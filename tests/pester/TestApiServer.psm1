@@ -53,21 +53,70 @@ function Set-TestApiScript {
 }
 
 # A PNG of the given size on disk: the signature and IHDR of -HeaderFrom (a small real PNG), one IDAT chunk whose data is
-# left sparse, and IEND. Above 8 MB the module's probe walks the chunks without reading image data, as it does for large
-# uploads, so this is a valid upload for the checks and the wire, without writing its bytes.
+# left sparse (zeros, not written), and IEND, every chunk with its right CRC, so the file passes the module's checks (the
+# header probe, and the check of the image data while it is sent) without writing its bytes. With -Fill, the image
+# data is filled with random bytes first (a file read from the page cache like any photo), its CRC computed over them.
 function New-LargePng {
-    param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][long] $Bytes, [Parameter(Mandatory)][string] $HeaderFrom)
+    param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][long] $Bytes, [Parameter(Mandatory)][string] $HeaderFrom, [int] $Fill = -1)
+    $Path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
     $head = [IO.File]::ReadAllBytes($HeaderFrom)[0..32]
     $idatLength = $Bytes - $head.Length - 12 - 12
-    $stream = [IO.File]::Create($Path)
-    try {
-        $stream.Write([byte[]]$head)
-        $stream.Write([byte[]]@((($idatLength -shr 24) -band 0xFF), (($idatLength -shr 16) -band 0xFF), (($idatLength -shr 8) -band 0xFF), ($idatLength -band 0xFF)))
-        $stream.Write([byte[]]@(0x49, 0x44, 0x41, 0x54))
-        $stream.Position += $idatLength
-        $stream.Write([byte[]]@(0, 0, 0, 0, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82))
+    [ImageEditTest.PngFile]::Write($Path, [byte[]]$head, $idatLength, $Fill)
+}
+# The PNG writer behind New-LargePng: the CRC of a large IDAT is no job for a PowerShell loop.
+if (-not ('ImageEditTest.PngFile' -as [type])) {
+    Add-Type -TypeDefinition @'
+namespace ImageEditTest
+{
+    public static class PngFile
+    {
+        private static readonly uint[] Table = BuildTable();
+
+        public static void Write(string path, byte[] head, long idatLength, int fillSeed)
+        {
+            using (var stream = System.IO.File.Create(path))
+            {
+                stream.Write(head, 0, head.Length);
+                var type = new byte[] { 0x49, 0x44, 0x41, 0x54 };
+                stream.Write(BigEndian((uint)idatLength), 0, 4);
+                stream.Write(type, 0, 4);
+                uint crc = Update(0xFFFFFFFFu, type, 4);
+                var chunk = new byte[1 << 20];
+                var random = fillSeed >= 0 ? new System.Random(fillSeed) : null;
+                if (random != null) random.NextBytes(chunk);
+                for (long left = idatLength; left > 0; left -= chunk.Length)
+                {
+                    int count = (int)System.Math.Min(chunk.Length, left);
+                    crc = Update(crc, chunk, count);
+                    if (random != null) stream.Write(chunk, 0, count); else stream.Position += count;
+                }
+                stream.Write(BigEndian(crc ^ 0xFFFFFFFFu), 0, 4);
+                stream.Write(new byte[] { 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82 }, 0, 12);
+            }
+        }
+
+        private static uint Update(uint crc, byte[] buffer, int count)
+        {
+            for (int i = 0; i < count; i++) crc = Table[(crc ^ buffer[i]) & 0xFF] ^ (crc >> 8);
+            return crc;
+        }
+
+        private static byte[] BigEndian(uint value) => new byte[] { (byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value };
+
+        private static uint[] BuildTable()
+        {
+            var table = new uint[256];
+            for (uint n = 0; n < 256; n++)
+            {
+                uint c = n;
+                for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+                table[n] = c;
+            }
+            return table;
+        }
     }
-    finally { $stream.Dispose() }
+}
+'@
 }
 
 # The shared set-up of every Pester file: import the built module, start a server, point the OPENAI_* variables at it.

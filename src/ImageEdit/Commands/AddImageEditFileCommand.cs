@@ -61,7 +61,7 @@ namespace ImageEdit.Commands
             // Only images are uploaded for edits: a file that is not one is refused here, before it is sent.
             try
             {
-                ImageProbe.Probe(path);
+                ImageProbe.ProbeHeaders(path);
             }
             catch (System.Exception ex) when (ex is InvalidImageException || ex is System.IO.IOException || ex is System.UnauthorizedAccessException)
             {

@@ -106,6 +106,11 @@ namespace ImageEdit.Http
                 {
                     throw;
                 }
+                catch (Exception ex) when (Refused(ex) is { } refused)
+                {
+                    // A file found broken while it was sent: asking again would send the same broken bytes.
+                    throw refused;
+                }
                 catch (Exception ex) when (IsTransient(ex, tryContext))
                 {
                     if (tryContext.IsCommitted || attempt >= _connection.MaximumRetryCount)
@@ -215,6 +220,18 @@ namespace ImageEdit.Http
                 ex = ex.InnerException;
             }
             return ex;
+        }
+
+        private static BodyRefusedException? Refused(Exception ex)
+        {
+            for (Exception? inner = ex; inner != null; inner = inner.InnerException)
+            {
+                if (inner is BodyRefusedException refused)
+                {
+                    return refused;
+                }
+            }
+            return null;
         }
 
         private static bool IsTransient(Exception ex, TryContext context) =>

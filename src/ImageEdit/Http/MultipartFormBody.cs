@@ -39,16 +39,19 @@ namespace ImageEdit.Http
         public void AddText(string name, string value)
         {
             string head = $"--{_boundary}\r\nContent-Disposition: form-data; name=\"{Escape(name)}\"\r\n\r\n";
-            _parts.Add(new Part(Utf8.GetBytes(head), Utf8.GetBytes(value), null, 0));
+            _parts.Add(new Part(Utf8.GetBytes(head), Utf8.GetBytes(value), null, 0, null));
         }
 
-        /// <summary>Adds a file part (a symbolic link sends its target's bytes); its length is taken now and must not change before it is sent.</summary>
-        public void AddFile(string name, string path, string contentType)
+        /// <summary>
+        /// Adds a file part (a symbolic link sends its target's bytes). Its length, when not given, is taken now; it must
+        /// not change before it is sent. <paramref name="check"/> makes a check that sees the bytes as they go.
+        /// </summary>
+        public void AddFile(string name, string path, string contentType, long? knownLength = null, Func<IBodyCheck>? check = null)
         {
-            long length = Images.FileTarget.Length(path);
+            long length = knownLength ?? Images.FileTarget.Length(path);
             string head = $"--{_boundary}\r\nContent-Disposition: form-data; name=\"{Escape(name)}\"; filename=\"{Escape(Path.GetFileName(path))}\"\r\n" +
                           $"Content-Type: {contentType}\r\n\r\n";
-            _parts.Add(new Part(Utf8.GetBytes(head), null, path, length));
+            _parts.Add(new Part(Utf8.GetBytes(head), null, path, length, check));
         }
 
         protected override bool TryComputeLength(out long length)
@@ -88,6 +91,7 @@ namespace ImageEdit.Http
         {
             using var file = new FileStream(part.FilePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
             using var digest = FileSent is null ? null : new SendingDigest(part.FilePath!);
+            var check = part.Check?.Invoke();
             long remaining = part.FileLength;
             while (remaining > 0)
             {
@@ -97,6 +101,7 @@ namespace ImageEdit.Http
                     throw new IOException($"{part.FilePath} became shorter while it was being sent; the request was abandoned.");
                 }
                 digest?.Append(buffer, 0, read);
+                check?.Append(buffer, 0, read);
                 await destination.WriteAsync(buffer, 0, read, _cancellation).ConfigureAwait(false);
                 remaining -= read;
                 sent += read;
@@ -106,6 +111,7 @@ namespace ImageEdit.Http
             {
                 throw new IOException($"{part.FilePath} changed length while it was being sent; the request was abandoned.");
             }
+            check?.Finish();
             if (digest != null)
             {
                 FileSent!(digest.Finish());
@@ -120,13 +126,16 @@ namespace ImageEdit.Http
 
         private sealed class Part
         {
-            public Part(byte[] head, byte[]? text, string? filePath, long fileLength)
+            public Part(byte[] head, byte[]? text, string? filePath, long fileLength, Func<IBodyCheck>? check = null)
             {
                 Head = head;
                 Text = text;
                 FilePath = filePath;
                 FileLength = fileLength;
+                Check = check;
             }
+
+            public Func<IBodyCheck>? Check { get; }
 
             public byte[] Head { get; }
             public byte[]? Text { get; }

@@ -35,10 +35,10 @@ namespace ImageEdit.Http
         }
 
         /// <summary>Adds JSON text as it is.</summary>
-        public void AddLiteral(byte[] utf8) => _pieces.Add(new Piece(utf8, null, 0));
+        public void AddLiteral(byte[] utf8) => _pieces.Add(new Piece(utf8, null, 0, null));
 
         /// <summary>Adds a file's bytes as base64 (inside a JSON string the caller opens and closes); its length must not change before it is sent.</summary>
-        public void AddBase64File(string path, long length) => _pieces.Add(new Piece(null, path, length));
+        public void AddBase64File(string path, long length, Func<IBodyCheck>? check = null) => _pieces.Add(new Piece(null, path, length, check));
 
         /// <summary>How many characters base64 makes of <paramref name="bytes"/> bytes.</summary>
         public static long Base64Length(long bytes) => (bytes + 2) / 3 * 4;
@@ -83,6 +83,7 @@ namespace ImageEdit.Http
         {
             using var file = new FileStream(piece.FilePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
             using var digest = FileSent is null ? null : new SendingDigest(piece.FilePath!);
+            var check = piece.Check?.Invoke();
             long remaining = piece.FileLength;
             while (remaining > 0)
             {
@@ -99,6 +100,7 @@ namespace ImageEdit.Http
                 }
                 remaining -= filled;
                 digest?.Append(input, 0, filled);
+                check?.Append(input, 0, filled);
                 var status = Base64.EncodeToUtf8(new ReadOnlySpan<byte>(input, 0, filled), output, out _, out int written, isFinalBlock: remaining == 0);
                 if (status != OperationStatus.Done)
                 {
@@ -112,6 +114,7 @@ namespace ImageEdit.Http
             {
                 throw new IOException($"{piece.FilePath} changed length while it was being sent; the request was abandoned.");
             }
+            check?.Finish();
             if (digest != null)
             {
                 FileSent!(digest.Finish());
@@ -121,12 +124,15 @@ namespace ImageEdit.Http
 
         private sealed class Piece
         {
-            public Piece(byte[]? literal, string? filePath, long fileLength)
+            public Piece(byte[]? literal, string? filePath, long fileLength, Func<IBodyCheck>? check)
             {
                 Literal = literal;
                 FilePath = filePath;
                 FileLength = fileLength;
+                Check = check;
             }
+
+            public Func<IBodyCheck>? Check { get; }
 
             public byte[]? Literal { get; }
             public string? FilePath { get; }

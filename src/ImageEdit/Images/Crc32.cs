@@ -1,25 +1,41 @@
 namespace ImageEdit.Images
 {
-    /// <summary>The CRC-32 that PNG chunks carry (ISO 3309, the same polynomial as zlib).</summary>
+    /// <summary>
+    /// The CRC-32 that PNG chunks carry (ISO 3309, the same polynomial as zlib), eight bytes at a time ("slicing by 8"), so
+    /// that checking a photo's image data while it is sent keeps up with the network.
+    /// </summary>
     internal static class Crc32
     {
         public const uint Seed = 0xFFFFFFFFu;
-        private static readonly uint[] Table = BuildTable();
+        private static readonly uint[][] Tables = BuildTables();
 
         public static uint Update(uint crc, byte[] buffer, int offset, int count)
         {
-            for (int i = offset; i < offset + count; i++)
+            uint[] t0 = Tables[0], t1 = Tables[1], t2 = Tables[2], t3 = Tables[3], t4 = Tables[4], t5 = Tables[5], t6 = Tables[6], t7 = Tables[7];
+            int i = offset;
+            int end = offset + count;
+            for (; i + 8 <= end; i += 8)
             {
-                crc = Table[(crc ^ buffer[i]) & 0xFF] ^ (crc >> 8);
+                uint low = crc ^ (uint)(buffer[i] | buffer[i + 1] << 8 | buffer[i + 2] << 16 | buffer[i + 3] << 24);
+                crc = t7[low & 0xFF] ^ t6[(low >> 8) & 0xFF] ^ t5[(low >> 16) & 0xFF] ^ t4[low >> 24]
+                    ^ t3[buffer[i + 4]] ^ t2[buffer[i + 5]] ^ t1[buffer[i + 6]] ^ t0[buffer[i + 7]];
+            }
+            for (; i < end; i++)
+            {
+                crc = t0[(crc ^ buffer[i]) & 0xFF] ^ (crc >> 8);
             }
             return crc;
         }
 
         public static uint Finish(uint crc) => crc ^ 0xFFFFFFFFu;
 
-        private static uint[] BuildTable()
+        private static uint[][] BuildTables()
         {
-            var table = new uint[256];
+            var tables = new uint[8][];
+            for (int t = 0; t < 8; t++)
+            {
+                tables[t] = new uint[256];
+            }
             for (uint n = 0; n < 256; n++)
             {
                 uint c = n;
@@ -27,9 +43,16 @@ namespace ImageEdit.Images
                 {
                     c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
                 }
-                table[n] = c;
+                tables[0][n] = c;
             }
-            return table;
+            for (uint n = 0; n < 256; n++)
+            {
+                for (int t = 1; t < 8; t++)
+                {
+                    tables[t][n] = tables[0][tables[t - 1][n] & 0xFF] ^ (tables[t - 1][n] >> 8);
+                }
+            }
+            return tables;
         }
     }
 }

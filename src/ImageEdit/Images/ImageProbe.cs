@@ -22,7 +22,18 @@ namespace ImageEdit.Images
             return Probe(stream);
         }
 
-        public static ImageInfo Probe(Stream stream)
+        /// <summary>
+        /// Reads no more than a file's headers: a PNG up to its first image data chunk (IHDR, PLTE, tRNS and the like, their
+        /// CRCs checked), a JPEG up to its frame header, a WebP's header. This is what runs on the pipeline thread; a PNG's
+        /// image data and end are checked while the request sends them (<see cref="PngBodyCheck"/>).
+        /// </summary>
+        public static ImageInfo ProbeHeaders(string path)
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.None);
+            return Probe(stream, headersOnly: true);
+        }
+
+        public static ImageInfo Probe(Stream stream, bool headersOnly = false)
         {
             if (stream.Length == 0)
             {
@@ -33,7 +44,7 @@ namespace ImageEdit.Images
             stream.Position = 0;
             switch (ImageFormats.FromMagic(header, count))
             {
-                case ImageFormat.Png: return ProbePng(stream);
+                case ImageFormat.Png: return ProbePng(stream, headersOnly);
                 case ImageFormat.Jpeg: return ProbeJpeg(stream);
                 case ImageFormat.WebP: return ProbeWebP(stream);
                 default:
@@ -41,7 +52,7 @@ namespace ImageEdit.Images
             }
         }
 
-        private static ImageInfo ProbePng(Stream stream)
+        private static ImageInfo ProbePng(Stream stream, bool headersOnly)
         {
             long length = stream.Length;
             stream.Position = 8;
@@ -68,6 +79,15 @@ namespace ImageEdit.Images
                 }
 
                 bool isIdat = type == "IDAT";
+                if (isIdat && headersOnly)
+                {
+                    if (colourType == 3 && !sawPalette)
+                    {
+                        throw new InvalidImageException("the PNG is palette-based but has no PLTE chunk before its image data");
+                    }
+                    // Transparency (tRNS) comes before the image data, so the headers tell everything the checks need.
+                    return new ImageInfo(ImageFormat.Png, width, height, colourType == 4 || colourType == 6 || sawTransparency, length);
+                }
                 if (isIdat && !verifyIdat)
                 {
                     stream.Position = chunkStart + 12 + dataLength;

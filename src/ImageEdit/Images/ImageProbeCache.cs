@@ -25,7 +25,8 @@ namespace ImageEdit.Images
             {
                 return entry.Info;
             }
-            var info = ImageProbe.Probe(path);
+            // Headers only: the pipeline thread never reads a whole photo; the rest is checked while it is sent.
+            var info = ImageProbe.ProbeHeaders(path);
             _known[path] = (file.Length, file.LastWriteTimeUtc, info);
             return info;
         }

@@ -23,7 +23,7 @@ namespace ImageEdit.Operations
         /// <param name="digests">Receives each local file's SHA-256 as the body sends it (for the run record).</param>
         /// <param name="cancellation">Ctrl+C.</param>
         public static async Task<T> SendAsync<T>(ApiClient client, ImageEditRequest request, ApiConnection connection,
-            Func<HttpResponseMessage, TryContext, Task<T>> readAnswer, ConcurrentDictionary<string, FileDigest> digests, CancellationToken cancellation)
+            Func<HttpResponseMessage, TryContext, Task<T>> readAnswer, ConcurrentDictionary<string, FileDigest>? digests, CancellationToken cancellation)
         {
             try
             {

@@ -33,7 +33,8 @@ namespace ImageEdit.Operations
             string? requestId = null;
             int count = request.Count ?? 1;
             Func<int, PendingImageFile>? openImage = _writer is null ? null : index => _writer.Begin(OutputNames.Edited(request.Source.Stem, index, count));
-            var digests = new ConcurrentDictionary<string, FileDigest>(StringComparer.Ordinal);
+            // The sources' SHA-256 is computed while they are sent only when a run record will keep it.
+            var digests = _context.Record is null ? null : new ConcurrentDictionary<string, FileDigest>(StringComparer.Ordinal);
             using var answer = await EditCall.SendAsync(client, request, _connection, async (response, attempt) =>
             {
                 requestId = ApiClient.RequestId(response);
@@ -76,7 +77,7 @@ namespace ImageEdit.Operations
                 ImageFileWriter.Remove(saved);
                 throw;
             }
-            KeepRecord(request, digests, recorded, requestId, answer, failures);
+            KeepRecord(request, digests ?? new ConcurrentDictionary<string, FileDigest>(), recorded, requestId, answer, failures);
             _context.Tally.AddEdited(saved.Count, answer.Usage);
             // The paid answer always reaches the pipeline; an image that could not be saved travels in it, beside its error.
             sink.WriteObject(new ImageEditResult(WireMapping.FromUnixTime(answer.Created), answer.Background, data, answer.OutputFormat,

@@ -23,7 +23,8 @@ namespace ImageEdit.Operations
             {
                 var body = new MultipartFormBody(token, bytesSent);
                 body.AddText("purpose", purpose);
-                body.AddFile("file", path, Requests.MultipartEditEncoder.SniffContentType(path));
+                body.AddFile("file", path, Requests.MultipartEditEncoder.SniffContentType(path), length,
+                    purpose == "batch" ? null : Requests.MultipartEditEncoder.BodyCheckFor(path));
                 return body;
             }, length);
             var client = new ApiClient(connection, sink, new UploadProgress(sink.WriteProgress, sink.BatchActivityId));

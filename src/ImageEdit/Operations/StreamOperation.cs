@@ -39,9 +39,9 @@ namespace ImageEdit.Operations
 
         public Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation)
         {
-            var digests = new ConcurrentDictionary<string, FileDigest>(StringComparer.Ordinal);
+            var digests = _context.Record is null ? null : new ConcurrentDictionary<string, FileDigest>(StringComparer.Ordinal);
             return EditCall.SendAsync(new ApiClient(_connection, sink, new UploadProgress(sink.WriteProgress, sink.BatchActivityId)), request, _connection,
-                (response, attempt) => ReadEventsAsync(request, response, attempt, sink, digests), digests, cancellation);
+                (response, attempt) => ReadEventsAsync(request, response, attempt, sink, digests ?? new ConcurrentDictionary<string, FileDigest>()), digests, cancellation);
         }
 
         private async Task<bool> ReadEventsAsync(ImageEditRequest request, HttpResponseMessage response, TryContext attempt, IOutputSink sink,

@@ -32,6 +32,8 @@ namespace ImageEdit.Pipeline
                 case HttpRequestException http:
                     return Record(new HttpRequestException("Could not reach the API: " + InnermostMessage(http), http), "ConnectionFailed",
                         ErrorCategory.ConnectionError, target, "Check -BaseUri, the network and any proxy, then try again.");
+                case Http.BodyRefusedException refused:
+                    return Record(refused, "InvalidImage", ErrorCategory.InvalidData, target, "Re-save the image with an image editor, then edit it again.");
                 case InvalidImageException image:
                     return Record(new InvalidImageException($"{Name(target)} is not a usable image: {image.Message}."), "InvalidImage",
                         ErrorCategory.InvalidData, target, "Pass a PNG, JPEG or WebP file.");

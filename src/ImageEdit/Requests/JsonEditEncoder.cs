@@ -46,7 +46,7 @@ namespace ImageEdit.Requests
             if (image.IsFile)
             {
                 body.AddLiteral(Utf8("{\"image_url\":\"" + DataUrlPrefix(image)));
-                body.AddBase64File(image.Value, image.Info?.Length ?? FileTarget.Length(image.Value));
+                body.AddBase64File(image.Value, image.Info?.Length ?? FileTarget.Length(image.Value), MultipartEditEncoder.BodyCheck(image));
                 body.AddLiteral(Utf8("\"}"));
                 return;
             }

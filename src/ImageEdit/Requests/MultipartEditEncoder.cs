@@ -27,14 +27,22 @@ namespace ImageEdit.Requests
             string imageField = request.Images.Count == 1 ? "image" : "image[]";
             foreach (var image in request.Images)
             {
-                body.AddFile(imageField, image.Value, ContentType(image));
+                body.AddFile(imageField, image.Value, ContentType(image), image.Info?.Length, BodyCheck(image));
             }
             if (request.Mask != null)
             {
-                body.AddFile("mask", request.Mask.Value, ContentType(request.Mask));
+                body.AddFile("mask", request.Mask.Value, ContentType(request.Mask), request.Mask.Info?.Length, BodyCheck(request.Mask));
             }
             return body;
         }
+
+        /// <summary>A PNG's body (its image data's CRCs, its IEND) is checked while it is sent: the header probe read only its headers.</summary>
+        public static Func<IBodyCheck>? BodyCheck(ImageSource file) =>
+            file.Info?.Format == ImageFormat.Png ? () => new PngBodyCheck(file.Value) : (Func<IBodyCheck>?)null;
+
+        /// <summary>The same check for a file known only by its path (an upload): a PNG by its first bytes.</summary>
+        public static Func<IBodyCheck>? BodyCheckFor(string path) =>
+            SniffContentType(path) == "image/png" ? () => new PngBodyCheck(path) : (Func<IBodyCheck>?)null;
 
         /// <summary>The Content-Type of a file's bytes, whatever its extension says: from its probe, else from its first bytes.</summary>
         public static string ContentType(ImageSource file) => file.Info?.ContentType ?? SniffContentType(file.Value);

@@ -1,0 +1,47 @@
+using ImageEdit.Http;
+using ImageEdit.Images;
+
+namespace ImageEdit.Tests;
+
+/// <summary>The split integrity check: headers on the pipeline thread, the rest of a PNG while it is sent.</summary>
+public class PngBodyCheckTests
+{
+    private static IEnumerable<string> ValidPngs() => Directory.GetFiles(TestPaths.PngSuite, "*.png").Where(p => !Path.GetFileName(p).StartsWith('x'));
+
+    private static void Feed(string path, int piece)
+    {
+        var check = new PngBodyCheck(path);
+        var bytes = File.ReadAllBytes(path);
+        for (int i = 0; i < bytes.Length; i += piece)
+        {
+            check.Append(bytes, i, Math.Min(piece, bytes.Length - i));
+        }
+        check.Finish();
+    }
+
+    [Fact]
+    public void Every_valid_PngSuite_file_passes_in_pieces_of_any_size_and_its_headers_tell_what_the_full_probe_tells()
+    {
+        foreach (var path in ValidPngs())
+        {
+            foreach (int piece in new[] { 1, 7, 8192 })
+            {
+                Feed(path, piece);
+            }
+            var full = ImageProbe.Probe(path);
+            var headers = ImageProbe.ProbeHeaders(path);
+            Assert.Equal((full.Format, full.Width, full.Height, full.HasAlpha, full.Length), (headers.Format, headers.Width, headers.Height, headers.HasAlpha, headers.Length));
+        }
+    }
+
+    [Fact]
+    public void A_corrupt_image_data_checksum_and_a_truncated_file_are_refused_while_sent()
+    {
+        Assert.Throws<BodyRefusedException>(() => Feed(Path.Combine(TestPaths.PngSuite, "xcsn0g01.png"), 4096));
+        string cut = Path.Combine(TestPaths.NewTempFolder(), "cut.png");
+        var bytes = File.ReadAllBytes(Path.Combine(TestPaths.PngSuite, "basn6a08.png"));
+        File.WriteAllBytes(cut, bytes.Take(bytes.Length - 20).ToArray());
+        var error = Assert.Throws<BodyRefusedException>(() => Feed(cut, 4096));
+        Assert.Contains("IEND", error.Message);
+    }
+}
