@@ -35,6 +35,21 @@ public class PngBodyCheckTests
     }
 
     [Fact]
+    public void The_native_and_managed_crc_agree_on_every_length()
+    {
+        var bytes = new byte[70_000];
+        new Random(7).NextBytes(bytes);
+        foreach (int length in new[] { 0, 1, 255, 256, 257, 4096, 65_537, 70_000 })
+        {
+            foreach (int offset in new[] { 0, 3 })
+            {
+                int count = Math.Min(length, bytes.Length - offset);
+                Assert.Equal(Crc32.ManagedUpdate(Crc32.Seed, bytes, offset, count), Crc32.Update(Crc32.Seed, bytes, offset, count));
+            }
+        }
+    }
+
+    [Fact]
     public void A_corrupt_image_data_checksum_and_a_truncated_file_are_refused_while_sent()
     {
         Assert.Throws<BodyRefusedException>(() => Feed(Path.Combine(TestPaths.PngSuite, "xcsn0g01.png"), 4096));
