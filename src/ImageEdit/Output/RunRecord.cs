@@ -258,7 +258,9 @@ namespace ImageEdit.Output
                         {
                             file.Write(line, 0, line.Length);
                         }
-                        file.Flush(flushToDisk: true);
+                        // Into the kernel, not to the platter: a lost power loses at most the last lines (their inputs are sent again
+                        // by -Resume); a crash of this process loses nothing, and a batch does not wait for the disk on every line.
+                        file.Flush(flushToDisk: false);
                         _readLength = file.Length;
                         break;
                     }
