@@ -112,69 +112,33 @@ public sealed partial class TestApiServer
     }
 
     /// <summary>Reads the upload's parts: the file part's bytes are kept (and recorded as a RecordedFile), text parts become fields.</summary>
-    private static async Task<string?> ReadUploadAsync(HttpContext context, RecordedRequest recorded, UploadForm form)
+    private static Task<string?> ReadUploadAsync(HttpContext context, RecordedRequest recorded, UploadForm form)
     {
-        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType) || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-        {
-            return "The request must be multipart/form-data.";
-        }
-        string boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value ?? "";
-        var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = null };
-        var buffer = new byte[256 * 1024];
-        try
-        {
-            while (await reader.ReadNextSectionAsync(context.RequestAborted) is { } section)
+        long expected = context.Request.ContentLength is { } total && total < int.MaxValue ? total : 0;
+        return MultipartBody.ReadAsync(context, recorded, "The request must be multipart/form-data.", HeadBytesKept,
+            copyFor: name => name == "file" && form.Content is null ? new MemoryStream((int)expected) : null,
+            onFile: (part, copy) =>
             {
-                var disposition = ContentDispositionHeaderValue.Parse(section.ContentDisposition);
-                string name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
-                if (disposition.FileName.HasValue || disposition.FileNameStar.HasValue)
+                var disposition = part.Disposition;
+                string? fileName = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+                recorded.Files.Add(new RecordedFile(part.Name, fileName, part.Section.ContentType, part.Section.ContentDisposition, part.Length, part.Sha256, part.Head));
+                if (part.Name != "file")
                 {
-                    string? fileName = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
-                    bool keep = name == "file" && form.Content is null;
-                    long expected = context.Request.ContentLength is { } total && total < int.MaxValue ? total : 0;
-                    var content = keep ? new MemoryStream((int)expected) : null;
-                    using var digest = new ByteDigest(HeadBytesKept);
-                    int read;
-                    while ((read = await section.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
-                    {
-                        digest.Append(buffer.AsSpan(0, read));
-                        content?.Write(buffer, 0, read);
-                    }
-                    var (sha, head) = digest.Finish();
-                    recorded.Files.Add(new RecordedFile(name, fileName, section.ContentType, section.ContentDisposition, digest.Length, sha, head));
-                    if (name == "file")
-                    {
-                        form.FileParts++;
-                        if (keep)
-                        {
-                            form.Content = content;
-                            form.FileName = fileName;
-                        }
-                    }
-                    else
-                    {
-                        form.OtherFileParts.Add(name);
-                    }
+                    form.OtherFileParts.Add(part.Name);
+                    return;
                 }
-                else
+                form.FileParts++;
+                if (copy is MemoryStream content)
                 {
-                    using var text = new StreamReader(section.Body, Encoding.UTF8);
-                    string value = await text.ReadToEndAsync(context.RequestAborted);
-                    recorded.Fields.Add(new RecordedField(name, value));
-                    if (name == "file") form.FileAsText = true;
-                    else form.Fields.Add((name, value));
+                    form.Content = content;
+                    form.FileName = fileName;
                 }
-            }
-        }
-        catch (IOException ex)
-        {
-            return "The multipart body is malformed: " + ex.Message;
-        }
-        catch (InvalidDataException ex)
-        {
-            return "The multipart body is malformed: " + ex.Message;
-        }
-        return null;
+            },
+            onField: (name, value) =>
+            {
+                if (name == "file") form.FileAsText = true;
+                else form.Fields.Add((name, value));
+            });
     }
 
     private async Task ListFilesAsync(HttpContext context)

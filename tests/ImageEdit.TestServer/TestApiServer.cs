@@ -253,53 +253,11 @@ public sealed partial class TestApiServer : IAsyncDisposable
     internal static string ModelNotFound(string model) => $"The model `{model}` does not exist or you do not have access to it.";
 
     /// <summary>Reads every part, keeping text fields whole and, of files, only the length, a SHA-256 and the first bytes.</summary>
-    private static async Task<string?> ReadMultipartAsync(HttpContext context, RecordedRequest recorded)
-    {
-        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType) || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-        {
-            return "The request must be multipart/form-data or application/json.";
-        }
-        string boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value ?? "";
-        var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = null };
-        var buffer = new byte[256 * 1024];
-        try
-        {
-            while (await reader.ReadNextSectionAsync(context.RequestAborted) is { } section)
-            {
-                var disposition = ContentDispositionHeaderValue.Parse(section.ContentDisposition);
-                string name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
-                if (disposition.FileName.HasValue || disposition.FileNameStar.HasValue)
-                {
-                    using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                    var head = new MemoryStream();
-                    long length = 0;
-                    int read;
-                    while ((read = await section.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
-                    {
-                        sha.AppendData(buffer, 0, read);
-                        if (head.Length < HeadBytesKept) head.Write(buffer, 0, (int)Math.Min(read, HeadBytesKept - head.Length));
-                        length += read;
-                    }
-                    recorded.Files.Add(new RecordedFile(name, HeaderUtilities.RemoveQuotes(disposition.FileName).Value, section.ContentType,
-                        section.ContentDisposition, length, Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant(), head.ToArray()));
-                }
-                else
-                {
-                    using var text = new StreamReader(section.Body, Encoding.UTF8);
-                    recorded.Fields.Add(new RecordedField(name, await text.ReadToEndAsync(context.RequestAborted)));
-                }
-            }
-        }
-        catch (IOException ex)
-        {
-            return "The multipart body is malformed: " + ex.Message;
-        }
-        catch (InvalidDataException ex)
-        {
-            return "The multipart body is malformed: " + ex.Message;
-        }
-        return null;
-    }
+    private static Task<string?> ReadMultipartAsync(HttpContext context, RecordedRequest recorded) =>
+        MultipartBody.ReadAsync(context, recorded, "The request must be multipart/form-data or application/json.", HeadBytesKept,
+            copyFor: _ => null,
+            onFile: (part, _) => recorded.Files.Add(new RecordedFile(part.Name, HeaderUtilities.RemoveQuotes(part.Disposition.FileName).Value,
+                part.Section.ContentType, part.Section.ContentDisposition, part.Length, part.Sha256, part.Head)));
 
     private bool IsAuthorised(HttpRequest request, out string problem)
     {
