@@ -11,7 +11,6 @@ Describe 'Batch API' {
         $script:inputs = Join-Path $TestDrive 'inputs'
         New-Item -ItemType Directory $inputs | Out-Null
         Get-ChildItem $suite -Filter 'bas*.png' | Select-Object -First 30 | ForEach-Object { Copy-Item $_.FullName (Join-Path $inputs $_.Name) }
-        function Get-Sha256([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant() }
         function Invoke-Control([string] $Path, $Body) {
             $json = if ($null -eq $Body) { '{}' } else { ConvertTo-Json -InputObject $Body -Depth 5 }
             Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/$Path" -Body $json -ContentType 'application/json'

@@ -7,7 +7,6 @@ Describe 'Edit-Image' {
         $script:server = Enter-ImageEditTestSession
         $script:samples = Join-Path $PSScriptRoot '../../samples' | Resolve-Path | Select-Object -ExpandProperty Path
 
-        function Get-Sha256([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant() }
     }
 
     AfterAll {

@@ -10,7 +10,6 @@ Describe 'JSON edits, files and models' {
         $script:lighthouse = Join-Path $samples 'lighthouse.png'
         $script:harbour = Join-Path $samples 'harbour.jpg'
         $script:suite = Join-Path $PSScriptRoot '../corpus/pngsuite' | Resolve-Path | Select-Object -ExpandProperty Path
-        function Get-Sha256([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant() }
         function Get-Field($Request, [string] $Name) { ($Request.fields | Where-Object name -EQ $Name).value }
         function Set-TestModels([object[]] $Models) {
             Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/models" -Body (ConvertTo-Json -InputObject @($Models) -Depth 5) -ContentType 'application/json' | Out-Null

@@ -11,7 +11,6 @@ Describe 'Promises in messy, concurrent batches' {
         $script:harbour = Join-Path $samples 'harbour.jpg'
         $script:mask = Join-Path $PSScriptRoot '../corpus/pngsuite/basn6a08.png' | Resolve-Path | Select-Object -ExpandProperty Path
 
-        function Get-Sha256([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant() }
 
         # For each result: the SHA-256 of every image the server returned for that very request, found by its request id.
         function Get-ReturnedHashes($Result) {

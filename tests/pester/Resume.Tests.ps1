@@ -9,7 +9,6 @@ Describe 'Run record, -Resume and the run summary' {
         $script:samples = Join-Path $PSScriptRoot '../../samples' | Resolve-Path | Select-Object -ExpandProperty Path
         $script:lighthouse = Join-Path $samples 'lighthouse.png'
         $suite = Join-Path $PSScriptRoot '../corpus/pngsuite' | Resolve-Path | Select-Object -ExpandProperty Path
-        function Get-Sha256([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant() }
         function Read-Record([string] $Folder) {
             $path = Join-Path $Folder 'imageedit-record.jsonl'
             if (-not (Test-Path $path)) { return }

@@ -145,5 +145,11 @@ function Get-SavedImage {
     Get-ChildItem -LiteralPath $Folder -Force -File | Where-Object Name -NE 'imageedit-record.jsonl'
 }
 
-Export-ModuleMember -Function Get-SavedImage, Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript,
+# A file's SHA-256 as lowercase hex, as the run record and the test server write it.
+function Get-Sha256 {
+    param([Parameter(Mandatory)][string] $Path)
+    (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant()
+}
+
+Export-ModuleMember -Function Get-Sha256, Get-SavedImage, Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript,
     Enter-ImageEditTestSession, Exit-ImageEditTestSession, New-LargePng
