@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Net;
@@ -67,7 +68,26 @@ namespace ImageEdit.Http
 
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
         {
-            byte[] buffer = new byte[CopyBufferSize];
+            // Pooled, and no larger than the largest file: a fresh 128 KB array per request would land on the large object
+            // heap and, over a batch of thousands, keep the garbage collector busy.
+            long largestFile = 0;
+            foreach (var part in _parts)
+            {
+                largestFile = Math.Max(largestFile, part.FileLength);
+            }
+            byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, Math.Min(CopyBufferSize, largestFile)));
+            try
+            {
+                await WritePartsAsync(stream, buffer).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        private async Task WritePartsAsync(Stream stream, byte[] buffer)
+        {
             long sent = 0;
             var lineEnd = new byte[] { (byte)'\r', (byte)'\n' };
             foreach (var part in _parts)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
@@ -24,18 +25,19 @@ namespace ImageEdit.Requests
         public static RequestField? ForParameter(string parameterName) =>
             All.FirstOrDefault(f => string.Equals(f.ParameterName, parameterName, StringComparison.OrdinalIgnoreCase));
 
-        /// <summary>The fields the command of <paramref name="cmdletType"/> declares.</summary>
-        internal static IEnumerable<(RequestField Field, PropertyInfo Property)> Declared(Type cmdletType)
-        {
-            foreach (var property in cmdletType.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-            {
-                var description = property.GetCustomAttribute<RequestFieldAttribute>();
-                if (description != null)
-                {
-                    yield return (All.First(f => f.WireName == description.WireName), property);
-                }
-            }
-        }
+        private static readonly ConcurrentDictionary<Type, IReadOnlyList<(RequestField Field, PropertyInfo Property)>> DeclaredByType =
+            new ConcurrentDictionary<Type, IReadOnlyList<(RequestField Field, PropertyInfo Property)>>();
+
+        /// <summary>
+        /// The fields the command of <paramref name="cmdletType"/> declares, with their properties: read by reflection once
+        /// per command type, not for every piped input.
+        /// </summary>
+        internal static IReadOnlyList<(RequestField Field, PropertyInfo Property)> Declared(Type cmdletType) =>
+            DeclaredByType.GetOrAdd(cmdletType, type => type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .Select(property => (Property: property, Description: property.GetCustomAttribute<RequestFieldAttribute>()))
+                .Where(p => p.Description != null)
+                .Select(p => (All.First(f => f.WireName == p.Description!.WireName), p.Property))
+                .ToArray());
 
         private static IReadOnlyList<RequestField> Read()
         {
