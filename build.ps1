@@ -7,8 +7,9 @@
     Test   builds, runs the xunit tests and the Pester tests against out/ImageEdit in a child pwsh, and ends with "N passed, N failed".
     Demo   builds, starts the local API server and runs Get-ChildItem samples | Edit-Image, saving into out/demo.
     Package builds and publishes the module to a local folder repository, leaving out/ImageEdit.<version>.nupkg.
-    Bench  builds, measures ImageEdit against curl and the official OpenAI .NET SDK (docs/BENCHMARKS.md), then runs
-           the BenchmarkDotNet micro-benchmarks of the multipart writer and the SSE and base64 path.
+    Bench  builds, measures ImageEdit against curl and the official OpenAI .NET SDK (docs/BENCHMARKS.md), -Runs times in a
+           row (default 1), then runs the BenchmarkDotNet micro-benchmarks of the multipart writer and the SSE and base64
+           path (-SkipMicro skips them).
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
@@ -21,7 +22,12 @@ param(
     [string] $Configuration = 'Release',
 
     # With -Task Bench: skip the BenchmarkDotNet micro-benchmarks.
-    [switch] $SkipMicro
+    [switch] $SkipMicro,
+
+    # With -Task Bench: run the whole measurement this many times in a row; docs/BENCHMARKS.md gets the last run's
+    # figures and every run's targets, so "each target holds in N runs in a row" can be read off one page.
+    [ValidateRange(1, 10)]
+    [int] $Runs = 1
 )
 
 $ErrorActionPreference = 'Stop'
@@ -163,7 +169,10 @@ function Invoke-Demo {
 function Invoke-Bench {
     $sdkOut = Join-Path $out 'sdkrunner'
     Invoke-Native 'Building the SDK runner' { dotnet build (Join-Path $root 'bench/ImageEdit.SdkRunner/ImageEdit.SdkRunner.csproj') -c Release -o $sdkOut --nologo -v quiet }
-    & (Join-Path $root 'bench/Invoke-Benchmark.ps1') -Root $root -ModulePath $moduleOut -ServerPath $serverOut -SdkRunner (Join-Path $sdkOut 'ImageEdit.SdkRunner.dll') -Pwsh (Get-PwshCommand)
+    for ($run = 1; $run -le $Runs; $run++) {
+        Write-Host "Benchmark run $run of $Runs" -ForegroundColor Cyan
+        & (Join-Path $root 'bench/Invoke-Benchmark.ps1') -Root $root -ModulePath $moduleOut -ServerPath $serverOut -SdkRunner (Join-Path $sdkOut 'ImageEdit.SdkRunner.dll') -Pwsh (Get-PwshCommand) -Run $run -Runs $Runs
+    }
     if (-not $SkipMicro) {
         $artifacts = Join-Path $out 'benchmarkdotnet'
         Invoke-Native 'Running the micro-benchmarks' {
