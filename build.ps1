@@ -27,7 +27,10 @@ param(
     # With -Task Bench: run the whole measurement this many times in a row; docs/BENCHMARKS.md gets the last run's
     # figures and every run's targets, so "each target holds in N runs in a row" can be read off one page.
     [ValidateRange(1, 10)]
-    [int] $Runs = 1
+    [int] $Runs = 1,
+
+    # With -Task Bench: only these scenarios (e.g. photos100), printed and not written to docs/BENCHMARKS.md.
+    [string[]] $Only
 )
 
 $ErrorActionPreference = 'Stop'
@@ -171,9 +174,9 @@ function Invoke-Bench {
     Invoke-Native 'Building the SDK runner' { dotnet build (Join-Path $root 'bench/ImageEdit.SdkRunner/ImageEdit.SdkRunner.csproj') -c Release -o $sdkOut --nologo -v quiet }
     for ($run = 1; $run -le $Runs; $run++) {
         Write-Host "Benchmark run $run of $Runs" -ForegroundColor Cyan
-        & (Join-Path $root 'bench/Invoke-Benchmark.ps1') -Root $root -ModulePath $moduleOut -ServerPath $serverOut -SdkRunner (Join-Path $sdkOut 'ImageEdit.SdkRunner.dll') -Pwsh (Get-PwshCommand) -Run $run -Runs $Runs
+        & (Join-Path $root 'bench/Invoke-Benchmark.ps1') -Root $root -ModulePath $moduleOut -ServerPath $serverOut -SdkRunner (Join-Path $sdkOut 'ImageEdit.SdkRunner.dll') -Pwsh (Get-PwshCommand) -SeriesRun $run -SeriesLength $Runs -Only $Only
     }
-    if (-not $SkipMicro) {
+    if (-not $SkipMicro -and -not $Only) {
         $artifacts = Join-Path $out 'benchmarkdotnet'
         Invoke-Native 'Running the micro-benchmarks' {
             dotnet run -c Release --project (Join-Path $root 'bench/ImageEdit.Benchmarks/ImageEdit.Benchmarks.csproj') -- --filter '*' --artifacts $artifacts | Out-Host

@@ -8,8 +8,10 @@ param(
     [Parameter(Mandatory)][string[]] $Pwsh,
     [int] $Repeat = 3,
     # This run's place in a series of runs in a row (build.ps1 -Runs): the report lists every run's targets so far.
-    [int] $Run = 1,
-    [int] $Runs = 1
+    [int] $SeriesRun = 1,
+    [int] $SeriesLength = 1,
+    # Only these scenarios (by name, e.g. photos100), printed and not written to docs/BENCHMARKS.md: for investigating.
+    [string[]] $Only
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -42,6 +44,9 @@ $photoFolder = New-InputFolder 'photos'
 $photos = 1..100 | ForEach-Object { $path = Join-Path $photoFolder ('photo-{0:D3}.png' -f $_); New-LargePng -Path $path -Bytes (6MB + $_ * 1000) -HeaderFrom $sample -Fill $_; $path }
 $thousandFolder = New-InputFolder 'many'
 $thousand = 1..1000 | ForEach-Object { $path = Join-Path $thousandFolder ('many-{0:D4}.png' -f $_); Copy-Item $sample $path; $path }
+# Written out before anything is measured, so that the kernel's writeback of 1.5 GB of new files does not take CPU from
+# the first scenarios; the files stay in the page cache, which is where every client reads them from.
+if (Get-Command sync -CommandType Application -ErrorAction Ignore) { sync }
 
 # A curl config that sends each file in its own transfer, up to -Parallel at once (options apply per transfer; "next"
 # starts the next one).
@@ -68,8 +73,15 @@ function Get-Median([double[]] $Values) {
     $sorted[[int][Math]::Floor(($sorted.Count - 1) / 2)]
 }
 
+# Runs a client, timing it whole, and takes its peak resident memory from the kernel's own count (ru_maxrss, which
+# GNU time reports when the process ends), so that nothing polls while it runs: on two cores a polling loop in this
+# pwsh would take CPU from the client and the server under test. Where /usr/bin/time is missing, /proc/PID/status is
+# polled instead, as before.
+$gnuTime = if (Test-Path /usr/bin/time) { '/usr/bin/time' } else { $null }
 function Invoke-Measured([string] $File, [string[]] $Arguments) {
-    $info = [Diagnostics.ProcessStartInfo]::new($File)
+    $rssFile = if ($gnuTime) { [IO.Path]::GetTempFileName() } else { $null }
+    $info = [Diagnostics.ProcessStartInfo]::new($(if ($gnuTime) { $gnuTime } else { $File }))
+    if ($gnuTime) { foreach ($argument in '-f', '%M', '-o', $rssFile, $File) { $info.ArgumentList.Add($argument) } }
     foreach ($argument in $Arguments) { $info.ArgumentList.Add($argument) }
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
@@ -79,7 +91,7 @@ function Invoke-Measured([string] $File, [string[]] $Arguments) {
     $stdout = $process.StandardOutput.ReadToEndAsync()
     $stderr = $process.StandardError.ReadToEndAsync()
     $peakKb = 0
-    while (-not $process.HasExited) {
+    while (-not $gnuTime -and -not $process.HasExited) {
         try {
             $line = [IO.File]::ReadAllLines("/proc/$($process.Id)/status") | Where-Object { $_.StartsWith('VmHWM:') }
             $kb = [long]($line -replace '\D', '')
@@ -90,6 +102,10 @@ function Invoke-Measured([string] $File, [string[]] $Arguments) {
     }
     $process.WaitForExit()
     $watch.Stop()
+    if ($gnuTime) {
+        $peakKb = [long]((Get-Content -LiteralPath $rssFile | Where-Object { $_ -match '^\d+$' } | Select-Object -Last 1) ?? 0)
+        Remove-Item -LiteralPath $rssFile
+    }
     if ($process.ExitCode -ne 0) { throw "$File failed ($($process.ExitCode)): $($stderr.Result) $($stdout.Result)" }
     [pscustomobject]@{ Ms = $watch.Elapsed.TotalMilliseconds; PeakMB = $peakKb / 1024; Output = $stdout.Result }
 }
@@ -124,35 +140,54 @@ try {
             Curl = { param($out) @('-F', 'prompt=benchmark', '-F', 'n=10', '-F', "image=@$small;type=image/png", '-o', "$out/save10.json", $edits) } }
     )
 
+    if ($Only) { $names = $Only -split ','; $scenarios = @($scenarios | Where-Object { $_.Name -in $names }) }
     $rows = foreach ($scenario in $scenarios) {
         Write-Host "Scenario: $($scenario.Title)" -ForegroundColor Cyan
         $measures = @{ module = @(); curl = @(); sdk = @() }
+        # First an unmeasured pass of curl over the scenario's first images (up to 16, 8 at a time), so that the server
+        # has compiled and sized itself for this kind of request before either client is timed.
+        Reset-TestApiServer $server
+        $serverWarmUp = New-Item -ItemType Directory -Force (Join-Path $work "$($scenario.Name)-server-warm-up")
+        $null = Invoke-Measured 'curl' (New-CurlParallel @($scenario.Images | Select-Object -First 16) $serverWarmUp 'warm-up' 8)
         for ($run = 1; $run -le $Repeat; $run++) {
             $out = New-Item -ItemType Directory -Force (Join-Path $work "$($scenario.Name)-$run")
             $warm = $scenario.Name -ne 'small'
 
-            Reset-TestApiServer $server
-            $steps = @($scenario.Steps)
-            if ($warm) { $steps = @(@{ action = 'respond' }) + $steps }
-            if ($steps.Count) { Set-TestApiScript $server $steps }
             $imageList = Join-Path $out 'images.txt'
             Set-Content -LiteralPath $imageList -Value $scenario.Images
-            $moduleArgs = @($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'Measure-ModuleScenario.ps1'),
-                '-Module', $ModulePath, '-BaseUri', $server.BaseUri, '-ApiKey', $key, '-Scenario', $scenario.Name, '-OutDir', (Join-Path $out 'module'), '-ImageList', $imageList)
-            if ($warm) { $moduleArgs += '-WarmUp' }
-            $measures.module += Read-SelfReport (Invoke-Measured $Pwsh[0] $moduleArgs)
-
-            Reset-TestApiServer $server
-            if ($scenario.Steps.Count) { Set-TestApiScript $server @($scenario.Steps) }
-            $curlArgs = & $scenario.Curl $out
-            if ($scenario.Name -notin 'batch', 'photos100', 'photos100saved', 'batch1000') { $curlArgs = @('-s', '-S', '-f', '-H', "Authorization: Bearer $key") + $curlArgs }
-            $measures.curl += Invoke-Measured 'curl' $curlArgs
-
-            if ($scenario.Sdk) {
-                Reset-TestApiServer $server
-                if ($scenario.Steps.Count) { Set-TestApiScript $server @($scenario.Steps) }
-                $measures.sdk += Read-SelfReport (Invoke-Measured 'dotnet' (@($SdkRunner, $scenario.Sdk, $server.BaseUri, $key, (Join-Path $out 'sdk')) + $scenario.Images))
+            $clients = [ordered]@{
+                module = {
+                    Reset-TestApiServer $server
+                    $steps = @($scenario.Steps)
+                    if ($warm) { $steps = @(@{ action = 'respond' }) + $steps }
+                    if ($steps.Count) { Set-TestApiScript $server $steps }
+                    $moduleArgs = @($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'Measure-ModuleScenario.ps1'),
+                        '-Module', $ModulePath, '-BaseUri', $server.BaseUri, '-ApiKey', $key, '-Scenario', $scenario.Name, '-OutDir', (Join-Path $out 'module'), '-ImageList', $imageList)
+                    if ($warm) { $moduleArgs += '-WarmUp' }
+                    Read-SelfReport (Invoke-Measured $Pwsh[0] $moduleArgs)
+                }
+                curl = {
+                    Reset-TestApiServer $server
+                    if ($scenario.Steps.Count) { Set-TestApiScript $server @($scenario.Steps) }
+                    $curlArgs = & $scenario.Curl $out
+                    if ($scenario.Name -notin 'batch', 'photos100', 'photos100saved', 'batch1000') { $curlArgs = @('-s', '-S', '-f', '-H', "Authorization: Bearer $key") + $curlArgs }
+                    Invoke-Measured 'curl' $curlArgs
+                }
+                sdk = {
+                    if (-not $scenario.Sdk) { return }
+                    Reset-TestApiServer $server
+                    if ($scenario.Steps.Count) { Set-TestApiScript $server @($scenario.Steps) }
+                    Read-SelfReport (Invoke-Measured 'dotnet' (@($SdkRunner, $scenario.Sdk, $server.BaseUri, $key, (Join-Path $out 'sdk')) + $scenario.Images))
+                }
             }
+            # The clients take turns going first, so that none is always the one that meets a server fresh from the
+            # previous scenario.
+            $order = if ($run % 2) { 'module', 'curl', 'sdk' } else { 'curl', 'sdk', 'module' }
+            foreach ($client in $order) {
+                $measure = & $clients[$client]
+                if ($measure) { $measures[$client] += $measure }
+            }
+            if ($Only) { Write-Host ('  run {0}: ImageEdit {1:N0} ms, curl {2:N0} ms' -f $run, $measures.module[-1].Ms, $measures.curl[-1].Ms) }
         }
         $row = [ordered]@{ Scenario = $scenario.Name; Title = $scenario.Title }
         foreach ($client in 'module', 'curl', 'sdk') {
@@ -164,6 +199,10 @@ try {
 }
 finally {
     Stop-TestApiServer $server
+}
+if ($Only) {
+    $rows | ForEach-Object { '{0}: ImageEdit {1:N0} ms / {2:N0} MB, curl {3:N0} ms, {4:N2}x' -f $_.Scenario, $_.moduleMs, $_.moduleMB, $_.curlMs, ($_.moduleMs / $_.curlMs) }
+    return
 }
 
 # The fixed cost of a run: the time from the end of Import-Module to the first request at the server, and a second edit
@@ -248,8 +287,8 @@ $checkTable = $checks | ForEach-Object { '| {0} | {1} | {2} |' -f $_.Target, $_.
 # Every run of a series keeps its targets in out/bench-series.jsonl (the first run of a series starts it afresh), and
 # the report shows them side by side.
 $seriesPath = Join-Path $Root 'out/bench-series.jsonl'
-if ($Run -eq 1 -and (Test-Path $seriesPath)) { Remove-Item $seriesPath }
-Add-Content -Path $seriesPath -Value (@{ run = $Run; at = (Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm'); checks = @($checks | ForEach-Object { @{ target = $_.Target; measured = $_.Measured; met = $_.Met } }) } | ConvertTo-Json -Depth 4 -Compress)
+if ($SeriesRun -eq 1 -and (Test-Path $seriesPath)) { Remove-Item $seriesPath }
+Add-Content -Path $seriesPath -Value (@{ run = $SeriesRun; at = (Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm'); checks = @($checks | ForEach-Object { @{ target = $_.Target; measured = $_.Measured; met = $_.Met } }) } | ConvertTo-Json -Depth 4 -Compress)
 $series = @(Get-Content $seriesPath | ForEach-Object { $_ | ConvertFrom-Json })
 $seriesHeader = '| Target | ' + (($series | ForEach-Object { "Run $($_.run) ($($_.at) UTC)" }) -join ' | ') + ' |'
 $seriesRule = '| --- | ' + (($series | ForEach-Object { '---' }) -join ' | ') + ' |'
@@ -257,8 +296,8 @@ $seriesRows = for ($i = 0; $i -lt $checks.Count; $i++) {
     '| {0} | {1} |' -f $checks[$i].Target, (($series | ForEach-Object { $c = $_.checks[$i]; '{0} ({1})' -f $c.measured, $(if ($c.met) { 'met' } else { 'NOT met' }) }) -join ' | ')
 }
 $allMet = @($series | Where-Object { @($_.checks | Where-Object { -not $_.met }).Count -gt 0 }).Count -eq 0
-$seriesSection = if ($Runs -gt 1) {
-    "`n## Targets in $($series.Count) of $Runs runs in a row (``./build.ps1 -Task Bench -Runs $Runs``)`n`n" +
+$seriesSection = if ($SeriesLength -gt 1) {
+    "`n## Targets in $($series.Count) of $SeriesLength runs in a row (``./build.ps1 -Task Bench -Runs $SeriesLength``)`n`n" +
     "$(if ($allMet) { 'Every target held in every run so far.' } else { 'At least one target was missed in at least one run so far.' })`n`n" +
     (@($seriesHeader, $seriesRule) + $seriesRows -join "`n") + "`n"
 } else { '' }
