@@ -39,6 +39,9 @@ namespace ImageEdit.Pipeline
             0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
         };
 
+        /// <summary>The warm-up of the latest import, and what failed in it; null when none was started.</summary>
+        internal static Task<IReadOnlyList<Exception>>? Latest { get; private set; }
+
         /// <summary>Called by PowerShell when the module is imported.</summary>
         public void OnImport()
         {
@@ -46,7 +49,9 @@ namespace ImageEdit.Pipeline
             {
                 return;
             }
-            new Thread(() => Run()) { IsBackground = true, Name = "ImageEdit warm-up" }.Start();
+            var done = new TaskCompletionSource<IReadOnlyList<Exception>>();
+            Latest = done.Task;
+            new Thread(() => done.SetResult(Run())) { IsBackground = true, Name = "ImageEdit warm-up" }.Start();
         }
 
         /// <summary>
