@@ -13,31 +13,18 @@ Describe 'Import warm-up' {
         # The warm-up of the latest import, read by reflection (internal): $null when none was started.
         $script:latestWarmUp = "[ImageEdit.Pipeline.ImportWarmUp].GetProperty('Latest', [Reflection.BindingFlags]'NonPublic,Static').GetValue(`$null)"
 
-        # Runs a script in a fresh pwsh whose current folder and temporary folder are new and empty; returns its output,
-        # errors, exit code and the files left in both folders.
-        function Invoke-FreshPwsh([string] $Name, [string] $Script, [hashtable] $Environment = @{}) {
+        # Runs a script after Import-Module in a fresh pwsh whose current folder and temporary folder are new and empty;
+        # returns its output lines, errors, exit code and the files left in both folders.
+        function Invoke-Imported([string] $Name, [string] $Script, [hashtable] $Environment = @{}) {
             $folder = New-Item -ItemType Directory (Join-Path $TestDrive $Name)
             $temp = New-Item -ItemType Directory (Join-Path $TestDrive "$Name-tmp")
-            $info = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-            if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-            foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$env:IMAGEEDIT_TEST_MODULE'; $Script") { $info.ArgumentList.Add($argument) }
-            $info.WorkingDirectory = $folder.FullName
-            $info.Environment['TMPDIR'] = $temp.FullName
-            $info.Environment['OPENAI_API_KEY'] = $server.ApiKey
-            $info.Environment['OPENAI_BASE_URL'] = $server.BaseUri
-            $info.Environment.Remove('IMAGEEDIT_NO_WARMUP') | Out-Null
-            foreach ($entry in $Environment.GetEnumerator()) { $info.Environment[$entry.Key] = $entry.Value }
-            $info.RedirectStandardOutput = $true
-            $info.RedirectStandardError = $true
-            $info.UseShellExecute = $false
-            $process = [System.Diagnostics.Process]::Start($info)
-            $stdout = $process.StandardOutput.ReadToEndAsync()
-            $stderr = $process.StandardError.ReadToEnd()
-            $process.WaitForExit()
+            $variables = @{ TMPDIR = $temp.FullName; OPENAI_API_KEY = $server.ApiKey; OPENAI_BASE_URL = $server.BaseUri; IMAGEEDIT_NO_WARMUP = $null }
+            foreach ($entry in $Environment.GetEnumerator()) { $variables[$entry.Key] = $entry.Value }
+            $run = Invoke-FreshPwsh "Import-Module '$env:IMAGEEDIT_TEST_MODULE'; $Script" -WorkingDirectory $folder.FullName -Environment $variables
             [pscustomobject]@{
-                ExitCode = $process.ExitCode
-                Output   = @($stdout.Result -split "`n" | ForEach-Object Trim | Where-Object { $_ })
-                Errors   = $stderr
+                ExitCode = $run.ExitCode
+                Output   = @($run.Output -split "`n" | ForEach-Object Trim | Where-Object { $_ })
+                Errors   = $run.Errors
                 Left     = @(Get-ChildItem -LiteralPath $folder, $temp -Recurse -Force)
             }
         }
@@ -52,7 +39,7 @@ Describe 'Import warm-up' {
     }
 
     It 'finishes every step, sends nothing and leaves no file' {
-        $run = Invoke-FreshPwsh 'quiet' "`$warmUp = $latestWarmUp; if (`$warmUp) { `$failures = `$warmUp.GetAwaiter().GetResult(); 'failures:' + `$failures.Count; `$failures | ForEach-Object { `$_.ToString() } } else { 'not started' }"
+        $run = Invoke-Imported 'quiet' "`$warmUp = $latestWarmUp; if (`$warmUp) { `$failures = `$warmUp.GetAwaiter().GetResult(); 'failures:' + `$failures.Count; `$failures | ForEach-Object { `$_.ToString() } } else { 'not started' }"
         $run.Errors | Should -BeNullOrEmpty
         $run.Output | Should -Be @('failures:0')
         @(Get-TestApiRequest $server) | Should -HaveCount 0
@@ -60,7 +47,7 @@ Describe 'Import warm-up' {
     }
 
     It 'does not get in the way of a first edit started at once (trial <_>)' -ForEach (1..5) {
-        $run = Invoke-FreshPwsh "race-$_" "`$result = Edit-Image -LiteralPath '$lighthouse' -Prompt 'at once'; 'edited:' + @(`$result).Count + ':' + (`$result.Data[0].B64Json.Length -gt 0); 'failures:' + ($latestWarmUp).GetAwaiter().GetResult().Count"
+        $run = Invoke-Imported "race-$_" "`$result = Edit-Image -LiteralPath '$lighthouse' -Prompt 'at once'; 'edited:' + @(`$result).Count + ':' + (`$result.Data[0].B64Json.Length -gt 0); 'failures:' + ($latestWarmUp).GetAwaiter().GetResult().Count"
         $run.Errors | Should -BeNullOrEmpty
         $run.Output | Should -Be @('edited:1:True', 'failures:0')
         @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 1
@@ -68,14 +55,14 @@ Describe 'Import warm-up' {
     }
 
     It 'lets pwsh exit at once, cleanly, while it is still running' {
-        $run = Invoke-FreshPwsh 'exit' 'exit 3'
+        $run = Invoke-Imported 'exit' 'exit 3'
         $run.ExitCode | Should -Be 3
         $run.Errors | Should -BeNullOrEmpty
         $run.Left | Should -BeNullOrEmpty
     }
 
     It 'is off when $env:IMAGEEDIT_NO_WARMUP is 1, and the first edit still works' {
-        $run = Invoke-FreshPwsh 'off' "'started:' + (`$null -ne ($latestWarmUp)); 'edited:' + @(Edit-Image -LiteralPath '$lighthouse' -Prompt 'no warm-up').Count" @{ IMAGEEDIT_NO_WARMUP = '1' }
+        $run = Invoke-Imported 'off' "'started:' + (`$null -ne ($latestWarmUp)); 'edited:' + @(Edit-Image -LiteralPath '$lighthouse' -Prompt 'no warm-up').Count" @{ IMAGEEDIT_NO_WARMUP = '1' }
         $run.Errors | Should -BeNullOrEmpty
         $run.Output | Should -Be @('started:False', 'edited:1')
     }

@@ -12,22 +12,11 @@ Describe 'Packaging' {
         # Runs a script in a fresh pwsh whose HOME is a new folder, so installs land there and nowhere else; returns its output.
         function Invoke-InFreshHome([string] $Name, [string] $Script) {
             $homeFolder = New-Item -ItemType Directory (Join-Path $TestDrive $Name)
-            $info = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-            if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-            foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $Script) { $info.ArgumentList.Add($argument) }
-            $info.Environment['HOME'] = $homeFolder.FullName
-            $info.Environment.Remove('XDG_DATA_HOME') | Out-Null
-            $info.Environment['PSModulePath'] = ''
-            $info.Environment['OPENAI_API_KEY'] = $server.ApiKey
-            $info.Environment['OPENAI_BASE_URL'] = $server.BaseUri
-            $info.RedirectStandardOutput = $true
-            $info.RedirectStandardError = $true
-            $info.UseShellExecute = $false
-            $process = [System.Diagnostics.Process]::Start($info)
-            $stdout = $process.StandardOutput.ReadToEndAsync()
-            $stderr = $process.StandardError.ReadToEnd()
-            $process.WaitForExit()
-            [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Errors = $stderr; Home = $homeFolder.FullName }
+            $run = Invoke-FreshPwsh $Script -Environment @{
+                HOME = $homeFolder.FullName; XDG_DATA_HOME = $null; PSModulePath = ''
+                OPENAI_API_KEY = $server.ApiKey; OPENAI_BASE_URL = $server.BaseUri
+            }
+            $run | Add-Member -NotePropertyName Home -NotePropertyValue $homeFolder.FullName -PassThru
         }
 
         $script:repository = New-Item -ItemType Directory (Join-Path $TestDrive 'repository')

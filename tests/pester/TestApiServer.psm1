@@ -151,5 +151,26 @@ function Get-Sha256 {
     (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant()
 }
 
-Export-ModuleMember -Function Get-Sha256, Get-SavedImage, Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript,
+# Runs a script in a fresh pwsh (the one running these tests), with the given working folder and environment changes
+# (a $null value removes a variable); returns its exit code, standard output and standard error.
+function Invoke-FreshPwsh {
+    param([Parameter(Mandatory)][string] $Script, [string] $WorkingDirectory, [hashtable] $Environment = @{})
+    $info = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+    if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+    foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $Script) { $info.ArgumentList.Add($argument) }
+    if ($WorkingDirectory) { $info.WorkingDirectory = $WorkingDirectory }
+    foreach ($entry in $Environment.GetEnumerator()) {
+        if ($null -eq $entry.Value) { $info.Environment.Remove($entry.Key) | Out-Null } else { $info.Environment[$entry.Key] = $entry.Value }
+    }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($info)
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEnd()
+    $process.WaitForExit()
+    [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Errors = $stderr }
+}
+
+Export-ModuleMember -Function Invoke-FreshPwsh, Get-Sha256, Get-SavedImage, Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript,
     Enter-ImageEditTestSession, Exit-ImageEditTestSession, New-LargePng
