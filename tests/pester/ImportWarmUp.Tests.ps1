@@ -18,7 +18,8 @@ Describe 'Import warm-up' {
         function Invoke-Imported([string] $Name, [string] $Script, [hashtable] $Environment = @{}) {
             $folder = New-Item -ItemType Directory (Join-Path $TestDrive $Name)
             $temp = New-Item -ItemType Directory (Join-Path $TestDrive "$Name-tmp")
-            $variables = @{ TMPDIR = $temp.FullName; OPENAI_API_KEY = $server.ApiKey; OPENAI_BASE_URL = $server.BaseUri; IMAGEEDIT_NO_WARMUP = $null }
+            $variables = [hashtable]::new([StringComparer]::Ordinal)
+            foreach ($entry in @{ TMPDIR = $temp.FullName; OPENAI_API_KEY = $server.ApiKey; OPENAI_BASE_URL = $server.BaseUri; IMAGEEDIT_NO_WARMUP = $null }.GetEnumerator()) { $variables[$entry.Key] = $entry.Value }
             foreach ($entry in $Environment.GetEnumerator()) { $variables[$entry.Key] = $entry.Value }
             $run = Invoke-FreshPwsh "Import-Module '$env:IMAGEEDIT_TEST_MODULE'; $Script" -WorkingDirectory $folder.FullName -Environment $variables
             [pscustomobject]@{
@@ -59,6 +60,21 @@ Describe 'Import warm-up' {
         $run.ExitCode | Should -Be 3
         $run.Errors | Should -BeNullOrEmpty
         $run.Left | Should -BeNullOrEmpty
+    }
+
+    It 'leaves the proxy to be read by the first request: $env:HTTP_PROXY set after Import-Module is used' {
+        # The local server stands in for the proxy: a request for http://imageedit-proxy.invalid/v1/images/edits sent
+        # through it reaches its edits endpoint; sent directly, it fails to resolve the .invalid name.
+        $script = "`$null = ($latestWarmUp).GetAwaiter().GetResult(); `$env:HTTP_PROXY = '$($server.Root)'; " +
+            "`$result = Edit-Image -LiteralPath '$lighthouse' -Prompt 'through the proxy' -BaseUri 'http://imageedit-proxy.invalid/v1' -AllowUnencryptedAuthentication; 'edited:' + @(`$result).Count"
+        $noProxy = [hashtable]::new([StringComparer]::Ordinal)
+        foreach ($name in 'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'no_proxy') { $noProxy[$name] = $null }
+        $run = Invoke-Imported 'proxy' $script $noProxy
+        $run.Errors | Should -BeNullOrEmpty
+        $run.Output | Should -Be @('edited:1')
+        $request = @(Get-TestApiRequest $server -EditsOnly)
+        $request | Should -HaveCount 1
+        $request[0].headers.Host | Should -Be 'imageedit-proxy.invalid'
     }
 
     It 'is off when $env:IMAGEEDIT_NO_WARMUP is 1, and the first edit still works' {

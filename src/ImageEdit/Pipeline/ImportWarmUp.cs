@@ -128,6 +128,9 @@ namespace ImageEdit.Pipeline
                 typeof(ImportWarmUp).GetMethod(nameof(ConnectInMemory), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(contextType));
             using var handler = (HttpMessageHandler)Activator.CreateInstance(handlerType)!;
             connectCallback.SetValue(handler, connect);
+            // No proxy: asking for one would read the process-wide proxy settings now, at Import-Module, and fix them for
+            // every later request in the session (Invoke-RestMethod's too), ignoring an $env:HTTPS_PROXY set after it.
+            handlerType.GetProperty("UseProxy")!.SetValue(handler, false);
             handlerType.GetProperty("AllowAutoRedirect")!.SetValue(handler, false);
             handlerType.GetProperty("UseCookies")!.SetValue(handler, false);
             using var http = new HttpClient(handler);
