@@ -36,6 +36,39 @@ Describe 'Promises in messy, concurrent batches' {
         Reset-TestApiServer $server
     }
 
+    Context 'the output folder lost in the middle of a batch' {
+        It 'stops paying once images can no longer be saved, and says how many were not saved' {
+            $inputs = New-Item -ItemType Directory (Join-Path $TestDrive 'lost-in')
+            $files = foreach ($i in 1..12) { Copy-Item $lighthouse (Join-Path $inputs "photo-$i.png") -PassThru }
+            $out = Join-Path $TestDrive 'lost-out'
+            Set-TestApiScript $server @(@{ delayMs = 300; repeat = 12 })
+            $script:gone = $false
+            # After the first result the folder goes away and a file takes its place (a share dropped, a folder cleaned
+            # up): nothing can be saved there any more, and it cannot be made again.
+            $results = @($files | Edit-Image -Prompt 'lost folder' -ThrottleLimit 2 -OutputDirectory $out -ErrorAction SilentlyContinue -ErrorVariable errors -InformationVariable information |
+                ForEach-Object { if (-not $script:gone) { $script:gone = $true; Remove-Item -LiteralPath $out -Recurse -Force; Set-Content -LiteralPath $out 'not a folder' }; $_ })
+
+            $sent = @(Get-TestApiRequest $server -EditsOnly)
+            # Sent: the requests whose results were in before the folder went (one or two, at -ThrottleLimit 2) and the
+            # two in flight then; none after a save failed.
+            $sent.Count | Should -BeLessOrEqual 4
+            $results.Count | Should -Be $sent.Count
+            $notSaved = @($errors | Where-Object { $_.FullyQualifiedErrorId -like 'OutputWriteFailed*' })
+            $refused = @($errors | Where-Object { $_.FullyQualifiedErrorId -like 'OutputDirectoryNotUsable*' })
+            $notSaved.Count | Should -BeGreaterThan 0
+            $refused.Count | Should -Be (12 - $sent.Count)
+            # Every input is accounted for: sent, or refused naming itself.
+            @($refused.TargetObject) + @($results.SourcePath) | Sort-Object | Should -Be ($files.FullName | Sort-Object)
+            # Each image that could not be saved travels in its result.
+            @($results | Where-Object { -not $_.Data[0].Path } | Where-Object { $_.Data[0].B64Json }).Count | Should -Be $notSaved.Count
+            $summary = ($information | Where-Object { $_.Tags -contains 'RunSummary' }).MessageData
+            $summary.ImagesSaved | Should -Be ($sent.Count - $notSaved.Count)
+            $summary.ImagesNotSaved | Should -Be $notSaved.Count
+            $summary.Failed | Should -Be $refused.Count
+            "$summary" | Should -BeLike "*NOT saved*"
+        }
+    }
+
     Context 'nothing is overwritten or lost, at any -ThrottleLimit' {
         It 'saves eight results named alike from eight folders as eight files holding their own bytes (<Trials> trials, -ThrottleLimit <Throttle>)' -ForEach @(
             @{ Throttle = 8; Trials = 12 }

@@ -29,6 +29,7 @@ namespace ImageEdit.Commands
         private readonly Dictionary<string, LocalCheckException?> _inspectedFolders = new Dictionary<string, LocalCheckException?>(StringComparer.Ordinal);
         private readonly Dictionary<string, LocalCheckException?> _preparedFolders = new Dictionary<string, LocalCheckException?>(StringComparer.Ordinal);
         private readonly Dictionary<string, ImageFileWriter> _writers = new Dictionary<string, ImageFileWriter>(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _failedSavesSeen = new Dictionary<string, int>(StringComparer.Ordinal);
         private readonly HashSet<string> _warned = new HashSet<string>(StringComparer.Ordinal);
         private readonly Dictionary<string, RunRecord> _records = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
         private protected readonly RunTally _tally = new RunTally();
@@ -341,7 +342,7 @@ namespace ImageEdit.Commands
                 ShouldProcess(whatIf, whatIf, "Summary");
             }
             var summary = new ImageEditRunSummary(_tally.Edited, _tally.Resumed, _tally.Failed, _tally.ImagesSaved, _tally.InputTokens, _tally.OutputTokens,
-                _tally.TotalTokens, _elapsed.Elapsed, _records.Values.Select(r => r.Path).FirstOrDefault());
+                _tally.TotalTokens, _elapsed.Elapsed, _records.Values.Select(r => r.Path).FirstOrDefault(), _writers.Values.Sum(w => w.FailedSaves));
             WriteInformation(summary, new[] { "ImageEdit", "RunSummary" });
         }
 
@@ -374,10 +375,15 @@ namespace ImageEdit.Commands
                 return;
             }
             RequireCredentials(Connection);
-            // The folder is created and proven writable before the request is paid for.
+            // The folder is created and proven writable before the request is paid for; looked at again once an image
+            // could not be saved in it (the folder deleted, a share gone, the disk full), so that no more is paid for
+            // images that would only be kept in memory.
+            Scheduler.WaitForFreeSlot();
+            RecheckFoldersAfterFailedSaves();
             if (OutputFolderProblem(prepare: true) is { } folderError)
             {
                 WriteError(ErrorRecordFactory.Create(folderError, request.SourcePath));
+                _tally.AddFailed();
                 return;
             }
             string? folder = OutputFolderPath();
@@ -459,6 +465,20 @@ namespace ImageEdit.Commands
         }
 
         /// <summary>Why -OutputDirectory cannot take the results (checked once per folder and command), or null when it can.</summary>
+        private void RecheckFoldersAfterFailedSaves()
+        {
+            foreach (var writer in _writers.Values)
+            {
+                int failed = writer.FailedSaves;
+                if (failed > (_failedSavesSeen.TryGetValue(writer.Directory, out int seen) ? seen : 0))
+                {
+                    _failedSavesSeen[writer.Directory] = failed;
+                    _preparedFolders.Remove(writer.Directory);
+                    _inspectedFolders.Remove(writer.Directory);
+                }
+            }
+        }
+
         private protected LocalCheckException? OutputFolderProblem(bool prepare)
         {
             string? folder;

@@ -9,8 +9,10 @@ namespace ImageEdit.Models
     /// </summary>
     public sealed class ImageEditRunSummary
     {
-        internal ImageEditRunSummary(int edited, int resumed, int failed, int imagesSaved, long inputTokens, long outputTokens, long totalTokens, TimeSpan duration, string? recordPath)
+        internal ImageEditRunSummary(int edited, int resumed, int failed, int imagesSaved, long inputTokens, long outputTokens, long totalTokens, TimeSpan duration, string? recordPath,
+            int imagesNotSaved = 0)
         {
+            ImagesNotSaved = imagesNotSaved;
             Edited = edited;
             Resumed = resumed;
             Failed = failed;
@@ -30,6 +32,8 @@ namespace ImageEdit.Models
         public int Failed { get; }
         /// <summary>Images saved in -OutputDirectory by this run.</summary>
         public int ImagesSaved { get; }
+        /// <summary>Images the API returned that could not be saved in -OutputDirectory: each is in its result's B64Json, beside an OutputWriteFailed error.</summary>
+        public int ImagesNotSaved { get; }
         /// <summary>Input tokens, summed from the answers of this run.</summary>
         public long InputTokens { get; }
         /// <summary>Output tokens, summed from the answers of this run.</summary>
@@ -41,7 +45,8 @@ namespace ImageEdit.Models
         public string? RecordPath { get; }
 
         public override string ToString() => string.Format(CultureInfo.InvariantCulture,
-            "Edited {0}, resumed {1}, failed {2}; {3} image(s) saved; {4:N0} input and {5:N0} output tokens ({6:N0} in all) in {7:0.0} s.",
-            Edited, Resumed, Failed, ImagesSaved, InputTokens, OutputTokens, TotalTokens, Duration.TotalSeconds);
+            "Edited {0}, resumed {1}, failed {2}; {3} image(s) saved{8}; {4:N0} input and {5:N0} output tokens ({6:N0} in all) in {7:0.0} s.",
+            Edited, Resumed, Failed, ImagesSaved, InputTokens, OutputTokens, TotalTokens, Duration.TotalSeconds,
+            ImagesNotSaved > 0 ? $", {ImagesNotSaved} NOT saved (kept in their results: see the OutputWriteFailed errors)" : "");
     }
 }

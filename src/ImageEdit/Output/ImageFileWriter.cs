@@ -37,6 +37,13 @@ namespace ImageEdit.Output
         /// <summary>Starts a new image; write to it, then commit it, or dispose it to discard it.</summary>
         public PendingImageFile Begin(OutputName name) => new PendingImageFile(this, name);
 
+        private int _failedSaves;
+
+        /// <summary>Images that could not be saved here (kept in their results instead), from any thread.</summary>
+        public int FailedSaves => Volatile.Read(ref _failedSaves);
+
+        internal void NoteFailedSave() => Interlocked.Increment(ref _failedSaves);
+
         /// <summary>Copies a downloaded image into a new file.</summary>
         public async Task<SavedImage> SaveStreamAsync(Stream source, OutputName name, CancellationToken cancellation)
         {

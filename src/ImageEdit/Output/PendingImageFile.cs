@@ -205,8 +205,11 @@ namespace ImageEdit.Output
         /// <summary>Windows cannot rename a file that is open without FILE_SHARE_DELETE; Unix can.</summary>
         private static readonly bool MustCloseBeforeRename = System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows);
 
-        private OutputWriteException Failure(Exception cause) =>
-            new OutputWriteException($"Could not save {_name} in {_writer.Directory}: {cause.Message} The image is kept in the result's B64Json instead.", cause);
+        private OutputWriteException Failure(Exception cause)
+        {
+            _writer.NoteFailedSave();
+            return new OutputWriteException($"Could not save {_name} in {_writer.Directory}: {cause.Message} The image is kept in the result's B64Json instead.", cause);
+        }
 
         private static void CopyExactly(Stream source, Stream destination, long count)
         {

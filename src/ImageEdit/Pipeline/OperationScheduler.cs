@@ -46,10 +46,7 @@ namespace ImageEdit.Pipeline
         /// <param name="failed">Told when the work fails (not when it is cancelled).</param>
         public void Start(Func<CancellationToken, Task> work, object target, Action? failed = null)
         {
-            while (_running.Count >= _throttleLimit)
-            {
-                DrainUntil(() => _running.Any(t => t.IsCompleted));
-            }
+            WaitForFreeSlot();
             var task = Task.Run(async () =>
             {
                 try
@@ -77,6 +74,18 @@ namespace ImageEdit.Pipeline
             _started++;
             WriteBatchProgress();
             Drain();
+        }
+
+        /// <summary>
+        /// Carries out queued writes until fewer than -ThrottleLimit requests are in flight, so that what is decided next
+        /// (whether the output folder still takes files) is decided after the requests before it have finished.
+        /// </summary>
+        public void WaitForFreeSlot()
+        {
+            while (_running.Count >= _throttleLimit)
+            {
+                DrainUntil(() => _running.Any(t => t.IsCompleted));
+            }
         }
 
         /// <summary>Files done of those started so far, shown once a batch has more than one file; only ever on the pipeline thread.</summary>
