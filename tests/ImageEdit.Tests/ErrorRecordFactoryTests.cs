@@ -31,6 +31,18 @@ public class ErrorRecordFactoryTests
     }
 
     [Fact]
+    public void A_moderation_refusal_says_what_to_change_not_to_correct_the_request()
+    {
+        var blocked = new ApiException(HttpStatusCode.BadRequest, "Your request was rejected by the safety system.", "image_generation_user_error", null, "moderation_blocked", "req_4");
+        var record = ErrorRecordFactory.Create(blocked, "/in/cat.png");
+        Assert.Equal("ApiModerationBlocked", record.FullyQualifiedErrorId);
+        Assert.Equal("/in/cat.png", record.TargetObject);
+        Assert.Contains("-Moderation low", record.ErrorDetails!.RecommendedAction);
+        var other = ErrorRecordFactory.Create(new ApiException(HttpStatusCode.BadRequest, "bad size", "invalid_request_error", "size", "invalid_value", "req_5"), "/in/cat.png");
+        Assert.Equal("ApiBadRequest", other.FullyQualifiedErrorId);
+    }
+
+    [Fact]
     public void Stream_failures_have_their_own_ids()
     {
         var errorEvent = new ApiException(HttpStatusCode.OK, "boom", null, null, null, "req_2", kind: ApiFailureKind.StreamErrorEvent);

@@ -101,8 +101,12 @@ Describe 'Write-Progress' {
         $run.Output | Should -HaveCount 1
         $upload = @($run.Progress | Where-Object Activity -EQ 'Uploading big.png')
         $upload.Count | Should -BeGreaterThan 1
-        $upload.StatusDescription | Should -Contain '9.0 MB of 9.0 MB sent'
+        $upload[0].StatusDescription | Should -BeLike '*MB of 9.0 MB sent'
+        # Completed once, when the last byte is sent, not left standing at 100% while the API works on the edit.
+        @($upload | Where-Object RecordType -EQ 'Completed') | Should -HaveCount 1
         $upload[-1].RecordType | Should -Be 'Completed'
+        $upload[-1].StatusDescription | Should -Be '9.0 MB sent'
+        $upload[-1].PercentComplete | Should -Be 100
     }
 
     It 'writes nothing under $ProgressPreference = SilentlyContinue' {

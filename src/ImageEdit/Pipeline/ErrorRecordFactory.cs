@@ -59,6 +59,11 @@ namespace ImageEdit.Pipeline
                 return ("StreamIncomplete", ErrorCategory.InvalidResult, "The stream ended before the final image; try again.");
             }
             int status = (int)api.StatusCode;
+            if (status == 400 && string.Equals(api.Code, "moderation_blocked", StringComparison.OrdinalIgnoreCase))
+            {
+                return ("ApiModerationBlocked", ErrorCategory.PermissionDenied,
+                    "The API's moderation refused this prompt or image: change the prompt or the image; with GPT image models, -Moderation low is less strict.");
+            }
             string paramHint = api.Param is null ? "Correct the request and try again." : $"Correct the value sent as '{api.Param}' and try again.";
             return status switch
             {

@@ -31,6 +31,7 @@ namespace ImageEdit.Pipeline
             private readonly long _total;
             private readonly Stopwatch _sinceLastWrite = Stopwatch.StartNew();
             private bool _started;
+            private bool _completed;
 
             public Report(Action<ProgressRecord> write, string subject, long total, int parentActivityId)
             {
@@ -41,8 +42,14 @@ namespace ImageEdit.Pipeline
 
             void Http.IUploadReport.Report(long sent)
             {
-                if (_started && sent < _total && _sinceLastWrite.ElapsedMilliseconds < 200)
+                if (_completed || (_started && sent < _total && _sinceLastWrite.ElapsedMilliseconds < 200))
                 {
+                    return;
+                }
+                if (sent >= _total)
+                {
+                    // Every byte is sent: the bar ends now rather than stand at 100% while the API works on the edit.
+                    Complete();
                     return;
                 }
                 _started = true;
@@ -54,6 +61,13 @@ namespace ImageEdit.Pipeline
 
             public void Complete()
             {
+                if (_completed)
+                {
+                    return;
+                }
+                _completed = true;
+                _record.StatusDescription = $"{Megabytes(_total)} sent";
+                _record.PercentComplete = 100;
                 _record.RecordType = ProgressRecordType.Completed;
                 _write(_record);
             }
