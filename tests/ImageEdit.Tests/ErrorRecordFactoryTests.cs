@@ -35,11 +35,12 @@ public class ErrorRecordFactoryTests
     {
         var blocked = new ApiException(HttpStatusCode.BadRequest, "Your request was rejected by the safety system.", "image_generation_user_error", null, "moderation_blocked", "req_4");
         var record = ErrorRecordFactory.Create(blocked, "/in/cat.png");
-        Assert.Equal("ApiModerationBlocked", record.FullyQualifiedErrorId);
+        Assert.Equal("ApiBadRequest", record.FullyQualifiedErrorId);
         Assert.Equal("/in/cat.png", record.TargetObject);
         Assert.Contains("-Moderation low", record.ErrorDetails!.RecommendedAction);
         var other = ErrorRecordFactory.Create(new ApiException(HttpStatusCode.BadRequest, "bad size", "invalid_request_error", "size", "invalid_value", "req_5"), "/in/cat.png");
         Assert.Equal("ApiBadRequest", other.FullyQualifiedErrorId);
+        Assert.DoesNotContain("-Moderation", other.ErrorDetails!.RecommendedAction);
     }
 
     [Fact]

@@ -236,6 +236,7 @@ Describe 'Edit-Image' {
             $failure.Exception.Message | Should -BeLike 'Your request was rejected by the safety system.*'
             $failure.Exception.Code | Should -Be 'moderation_blocked'
             $failure.Exception.ErrorType | Should -Be 'invalid_request_error'
+            $failure.ErrorDetails.RecommendedAction | Should -BeLike '*change the prompt or the image*-Moderation low*'
             $failure.Exception.RequestId | Should -BeLike 'req_test*'
             $failure.Exception.Message | Should -BeLike "*$($failure.Exception.RequestId)*"
         }

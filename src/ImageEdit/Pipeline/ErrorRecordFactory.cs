@@ -61,7 +61,8 @@ namespace ImageEdit.Pipeline
             int status = (int)api.StatusCode;
             if (status == 400 && string.Equals(api.Code, "moderation_blocked", StringComparison.OrdinalIgnoreCase))
             {
-                return ("ApiModerationBlocked", ErrorCategory.PermissionDenied,
+                // The same stable ErrorId as any 400; only the advice differs, since there is nothing to correct.
+                return ("ApiBadRequest", ErrorCategory.InvalidArgument,
                     "The API's moderation refused this prompt or image: change the prompt or the image; with GPT image models, -Moderation low is less strict.");
             }
             string paramHint = api.Param is null ? "Correct the request and try again." : $"Correct the value sent as '{api.Param}' and try again.";
