@@ -236,6 +236,21 @@ Describe 'Reliable and safe HTTP core' {
             $text | Should -Not -BeLike '*sk-wrong-and-secret-1234*'
         }
 
+        It 'writes Verbose and Debug lines when -Verbose, -Debug or their preference asks, and only then' {
+            function Get-Lines([scriptblock] $Command) { @(& $Command 4>&1 5>&1 | Where-Object { $_ -is [System.Management.Automation.InformationalRecord] } | ForEach-Object { $_.GetType().Name + ':' + $_.Message }) }
+            Get-Lines { Edit-Image -LiteralPath $lighthouse -Prompt 'quiet' } | Should -BeNullOrEmpty
+            Get-Lines { Edit-Image -LiteralPath $lighthouse -Prompt 'verbose' -Verbose } | Should -Contain "VerboseRecord:POST $($server.BaseUri)/images/edits for lighthouse.png"
+            Get-Lines { Edit-Image -LiteralPath $lighthouse -Prompt 'debug' -Debug } | Should -BeLike 'DebugRecord:Request headers:*'
+            $VerbosePreference = 'Continue'
+            try {
+                Get-Lines { Edit-Image -LiteralPath $lighthouse -Prompt 'preference' } | Should -Contain "VerboseRecord:POST $($server.BaseUri)/images/edits for lighthouse.png"
+                Get-Lines { Edit-Image -LiteralPath $lighthouse -Prompt 'switched off' -Verbose:$false } | Should -BeNullOrEmpty
+            }
+            finally {
+                $VerbosePreference = 'SilentlyContinue'
+            }
+        }
+
         It 'sends the key to the same origin on a redirect, and never to another' {
             $sameOrigin = "$($server.Root)/v1/images/edits"
             Set-TestApiScript $server @(@{ action = 'redirect'; status = 307; location = $sameOrigin })

@@ -34,6 +34,33 @@ namespace ImageEdit.Pipeline
             _cmdlet = cmdlet;
             _throttleLimit = Math.Max(1, throttleLimit);
             _batchProgress = new ProgressRecord(ActivityIds.Next(), activity, "Starting");
+            _verbose = Wants(cmdlet, "Verbose", "VerbosePreference");
+            _debug = Wants(cmdlet, "Debug", "DebugPreference");
+        }
+
+        private readonly bool _verbose;
+        private readonly bool _debug;
+
+        /// <summary>
+        /// Whether the command's Verbose or Debug lines would be shown (its -Verbose or -Debug, else the preference
+        /// variable): lines nobody asked for are not queued, so they cost the pipeline thread no wake-up per request.
+        /// </summary>
+        private static bool Wants(Cmdlet cmdlet, string parameter, string preferenceVariable)
+        {
+            if (cmdlet is not PSCmdlet command)
+            {
+                return true;
+            }
+            if (command.MyInvocation.BoundParameters.TryGetValue(parameter, out object? bound))
+            {
+                return bound is SwitchParameter given ? given.IsPresent : LanguagePrimitives.IsTrue(bound);
+            }
+            object? preference = command.GetVariableValue(preferenceVariable);
+            if (preference is PSObject wrapped)
+            {
+                preference = wrapped.BaseObject;
+            }
+            return !(preference is ActionPreference action) || (action != ActionPreference.SilentlyContinue && action != ActionPreference.Ignore);
         }
 
         public CancellationToken Cancellation => _cancellation.Token;
@@ -142,9 +169,22 @@ namespace ImageEdit.Pipeline
             };
             Post(c => c.WriteProgress(snapshot));
         }
-        public void Verbose(string message) => Post(c => c.WriteVerbose(message));
+        public void Verbose(string message)
+        {
+            if (_verbose)
+            {
+                Post(c => c.WriteVerbose(message));
+            }
+        }
+
         public void Warning(string message) => Post(c => c.WriteWarning(message));
-        public void Debug(string message) => Post(c => c.WriteDebug(message));
+        public void Debug(string message)
+        {
+            if (_debug)
+            {
+                Post(c => c.WriteDebug(message));
+            }
+        }
 
         private void Post(Action<Cmdlet> write)
         {
