@@ -143,6 +143,13 @@ try {
     if ($Only) { $names = $Only -split ','; $scenarios = @($scenarios | Where-Object { $_.Name -in $names }) }
     $rows = foreach ($scenario in $scenarios) {
         Write-Host "Scenario: $($scenario.Title)" -ForegroundColor Cyan
+        # Each scenario gets a server of its own, as the workloads are independent (and a remote API is not changed by
+        # what this machine sent it before): one that has just taken 768 MB of uploads has grown its heap and memory
+        # pools, and the clients that share its two cores would pay for that in the next scenario.
+        Stop-TestApiServer $server
+        $server = Start-TestApiServer -ServerPath $ServerPath
+        $key = $server.ApiKey
+        $edits = "$($server.BaseUri)/images/edits"
         $measures = @{ module = @(); curl = @(); sdk = @() }
         # First an unmeasured pass of curl over the scenario's first images (up to 16, 8 at a time), so that the server
         # has compiled and sized itself for this kind of request before either client is timed.
