@@ -146,6 +146,7 @@ namespace ImageEdit.Pipeline
             new ValueTask<Stream>(new InMemoryConnection(Encoding.ASCII.GetBytes(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + AnswerJson.Length + "\r\n\r\n" + AnswerJson)));
 
+        /// <summary>What both in-memory answers return: an ImagesResponse with the tiny PNG.</summary>
         private static readonly string AnswerJson = "{\"created\":1,\"data\":[{\"b64_json\":\"" + Convert.ToBase64String(TinyPng) + "\"}],\"usage\":{\"total_tokens\":1}}";
 
         /// <summary>A connection that swallows the request and then reads back one canned answer.</summary>
@@ -184,8 +185,7 @@ namespace ImageEdit.Pipeline
                 {
                     await request.Content.CopyToAsync(Stream.Null).ConfigureAwait(false);
                 }
-                string json = "{\"created\":1,\"data\":[{\"b64_json\":\"" + Convert.ToBase64String(TinyPng) + "\"}],\"usage\":{\"total_tokens\":1}}";
-                var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(json)), RequestMessage = request };
+                var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(AnswerJson)), RequestMessage = request };
                 response.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 return response;
             }
