@@ -130,9 +130,13 @@ function Invoke-XunitTests {
     dotnet test (Join-Path $root 'tests/ImageEdit.Tests/ImageEdit.Tests.csproj') -c $Configuration --nologo `
         --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
     $trx = Join-Path $results 'xunit.trx'
-    if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1 } }
-    $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
-    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout }
+    if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Failures = @('xunit FAILED: no results file (the test host did not run; see above)') } }
+    $run = ([xml](Get-Content -Raw $trx)).TestRun
+    $counters = $run.ResultSummary.Counters
+    # Name the failures last, where a CI log's tail shows them.
+    $failures = @($run.Results.UnitTestResult | Where-Object { $_.outcome -ne 'Passed' -and $_.outcome -ne 'NotExecuted' } |
+        ForEach-Object { "xunit FAILED: $($_.testName)`n    $(($_.Output.ErrorInfo.Message -split "`n" | Select-Object -First 6) -join "`n    ")" })
+    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout; Failures = $failures }
 }
 
 function Invoke-PesterTests {
@@ -201,6 +205,7 @@ switch ($Task) {
         $pester = Invoke-PesterTests
         $passed = $xunit.Passed + $pester.Passed
         $failed = $xunit.Failed + $pester.Failed
+        foreach ($failure in @($xunit.Failures) + @($pester.Failures)) { if ($failure) { Write-Host $failure -ForegroundColor Red } }
         Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
         Write-Host "$passed passed, $failed failed"
         if ($failed -gt 0) { exit 1 }
