@@ -50,10 +50,12 @@ public class StreamOperationTests(ServerFixture fixture) : IClassFixture<ServerF
     [Fact]
     public async Task A_stream_that_goes_quiet_for_longer_than_the_timeout_fails_with_a_timeout()
     {
-        fixture.Server.Script.Enqueue([new ScriptStep { PauseMs = 3000 }]);
+        // The timeout also covers the wait for the first event, so it is not made tight: under load here this test took
+        // up to 2.5 s with a 1 s timeout, close to failing for want of its first event.
+        fixture.Server.Script.Enqueue([new ScriptStep { PauseMs = 9000 }]);
         var sink = new CollectingSink();
 
-        await Assert.ThrowsAsync<TimeoutException>(() => new StreamOperation(Connection(TimeSpan.FromSeconds(1), retries: 0), Context(null)).RunAsync(Streamed(1), sink, CancellationToken.None));
+        await Assert.ThrowsAsync<TimeoutException>(() => new StreamOperation(Connection(TimeSpan.FromSeconds(3), retries: 0), Context(null)).RunAsync(Streamed(1), sink, CancellationToken.None));
 
         Assert.Single(sink.Objects);
     }
