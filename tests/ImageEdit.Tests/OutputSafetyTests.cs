@@ -11,7 +11,7 @@ namespace ImageEdit.Tests;
 /// <summary>The saving promises: no name claimed twice under a race, names that fit, no paid image lost, B64Json honest.</summary>
 public class OutputSafetyTests
 {
-    private static byte[] Png(int seed)
+    internal static byte[] Png(int seed)
     {
         // A PNG signature followed by bytes unique to the writer, so that each file's owner can be told from its bytes.
         var bytes = new byte[64 + seed % 7];
@@ -20,7 +20,7 @@ public class OutputSafetyTests
         return bytes;
     }
 
-    private static string Base64Utf8(byte[] bytes) => Convert.ToBase64String(bytes);
+    internal static string Base64Utf8(byte[] bytes) => Convert.ToBase64String(bytes);
 
     [Fact]
     public void Many_writers_racing_for_one_name_each_get_their_own_file_with_their_own_bytes()
@@ -220,18 +220,6 @@ public class OutputSafetyTests
     }
 
     [Fact]
-    public void Temporary_files_are_deleted_when_the_process_is_told_to_end()
-    {
-        string folder = TestPaths.NewTempFolder();
-        var file = new ImageFileWriter(folder, false).Begin(new OutputName("half", "-edited"));
-        file.WriteBase64(Encoding.ASCII.GetBytes(Base64Utf8(Png(40))), isFinal: false);
-        Assert.Single(Directory.GetFiles(folder, "*.tmp", SearchOption.TopDirectoryOnly).Concat(Directory.GetFiles(folder, ".*")).Distinct());
-        TemporaryFiles.DeleteAll();
-        Assert.Empty(Directory.GetFileSystemEntries(folder));
-        file.Dispose();
-    }
-
-    [Fact]
     public void Output_folder_checks_refuse_a_file_and_a_folder_under_a_file_and_accept_a_new_folder()
     {
         string parent = TestPaths.NewTempFolder();
@@ -253,5 +241,30 @@ public class OutputSafetyTests
         var ids = new ConcurrentBag<int>();
         Parallel.For(0, 2000, _ => ids.Add(ActivityIds.Next()));
         Assert.Equal(2000, ids.Distinct().Count());
+    }
+}
+
+/// <summary>
+/// Tests that act on every temporary file of the process: they run alone, after the parallel ones, since deleting all
+/// temporary files while other test classes are saving images would delete theirs too (a rare failure in CI).
+/// </summary>
+[CollectionDefinition(nameof(ProcessWideTemporaryFiles), DisableParallelization = true)]
+public class ProcessWideTemporaryFiles
+{
+}
+
+[Collection(nameof(ProcessWideTemporaryFiles))]
+public class TemporaryFilesTests
+{
+    [Fact]
+    public void Temporary_files_are_deleted_when_the_process_is_told_to_end()
+    {
+        string folder = TestPaths.NewTempFolder();
+        var file = new ImageFileWriter(folder, false).Begin(new OutputName("half", "-edited"));
+        file.WriteBase64(Encoding.ASCII.GetBytes(OutputSafetyTests.Base64Utf8(OutputSafetyTests.Png(40))), isFinal: false);
+        Assert.Single(Directory.GetFiles(folder, "*.tmp", SearchOption.TopDirectoryOnly).Concat(Directory.GetFiles(folder, ".*")).Distinct());
+        TemporaryFiles.DeleteAll();
+        Assert.Empty(Directory.GetFileSystemEntries(folder));
+        file.Dispose();
     }
 }

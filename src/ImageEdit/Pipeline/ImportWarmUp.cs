@@ -51,7 +51,18 @@ namespace ImageEdit.Pipeline
             }
             var done = new TaskCompletionSource<IReadOnlyList<Exception>>();
             Latest = done.Task;
-            new Thread(() => done.SetResult(Run())) { IsBackground = true, Name = "ImageEdit warm-up" }.Start();
+            new Thread(() =>
+            {
+                // An exception that escaped this thread would end the whole PowerShell process, so nothing may.
+                try
+                {
+                    done.SetResult(Run());
+                }
+                catch (Exception ex)
+                {
+                    done.TrySetResult(new[] { ex });
+                }
+            }) { IsBackground = true, Name = "ImageEdit warm-up" }.Start();
         }
 
         /// <summary>
