@@ -27,8 +27,10 @@ public class RateLimitGateTests
     public async Task Waiting_ends_when_the_pause_is_over_and_honours_cancellation()
     {
         var gate = RateLimitGate.For(new Uri("https://gate-c.example/v1"));
-        gate.Defer(TimeSpan.FromMilliseconds(300));
+        // The watch starts before the pause is asked for: started after, a test thread held up between the two by a busy
+        // machine would see less than the pause and fail.
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        gate.Defer(TimeSpan.FromMilliseconds(300));
         await gate.WaitAsync(new NoLog(), CancellationToken.None);
         Assert.True(watch.ElapsedMilliseconds >= 250);
 
