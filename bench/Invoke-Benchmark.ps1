@@ -276,6 +276,16 @@ $startupRuns = foreach ($run in 1..15) {
 }
 $startup = [pscustomobject]@{ BareMs = Get-Median $startupRuns.Bare; ImportMs = Get-Median $startupRuns.Import }
 
+# Whether the measured PowerShell is precompiled (ReadyToRun): the dotnet tool package is not, so its own code is
+# compiled on first use, in every process, which weighs on the start-up, Import-Module and first-formatting figures.
+$pwshHome = if ($Pwsh.Count -gt 1) { Split-Path $Pwsh[1] } else { Split-Path $Pwsh[0] }
+$automation = [IO.File]::OpenRead((Join-Path $pwshHome 'System.Management.Automation.dll'))
+try { $pwshPrecompiled = [Reflection.PortableExecutable.PEReader]::new($automation).PEHeaders.CorHeader.ManagedNativeHeaderDirectory.Size -gt 0 }
+finally { $automation.Dispose() }
+$pwshCompileNote = if ($pwshPrecompiled) { '' } else {
+    ' This PowerShell is not precompiled (its System.Management.Automation.dll has no ReadyToRun code, as in the dotnet tool package), so PowerShell compiles its own code on first use in every process: most of the start-up, Import-Module and first-formatting time below is that.'
+}
+
 # The report.
 function Format-Ms($value) { if ($null -eq $value) { 'n/a' } else { '{0:N0} ms' -f $value } }
 function Format-MB($value) { if ($null -eq $value) { 'n/a' } else { '{0:N0} MB' -f $value } }
@@ -344,7 +354,7 @@ $($table -join "`n")
 
 Batch API, planned, submitted, waited for and collected into files (median of 3): $(($batchRows | ForEach-Object { '{0:N0} requests {1:N0} ms / {2:N0} MB' -f $_.Requests, $_.Ms, $_.PeakMB }) -join '; ').
 
-Start-up: bare ``pwsh -NoProfile`` $('{0:N0}' -f $startup.BareMs) ms, with ``Import-Module ImageEdit`` $('{0:N0}' -f $startup.ImportMs) ms (medians of 15, taking turns).
+Start-up: bare ``pwsh -NoProfile`` $('{0:N0}' -f $startup.BareMs) ms, with ``Import-Module ImageEdit`` $('{0:N0}' -f $startup.ImportMs) ms (medians of 15, taking turns).$pwshCompileNote
 
 The fixed cost of a one-off run, in parts: starting and leaving pwsh $('{0:N0}' -f $startup.BareMs) ms; Import-Module +$('{0:N0}' -f ($startup.ImportMs - $startup.BareMs)) ms;
 from the end of Import-Module to the first request at the server $('{0:N0}' -f $fixedCost.FirstRequestMs) ms (checks, connection, JIT of the first request);
