@@ -55,6 +55,15 @@ Describe 'Import warm-up' {
         $run.Left | Should -BeNullOrEmpty
     }
 
+    It 'runs once in a process, however often the module is imported (runspaces, -Force)' {
+        $script = "`$first = $latestWarmUp; 1..4 | ForEach-Object -Parallel { Import-Module `$using:env:IMAGEEDIT_TEST_MODULE } -ThrottleLimit 4; " +
+            "`$null = Start-ThreadJob { Import-Module `$using:env:IMAGEEDIT_TEST_MODULE } | Receive-Job -Wait -AutoRemoveJob; Import-Module `$env:IMAGEEDIT_TEST_MODULE -Force; " +
+            "'same:' + [object]::ReferenceEquals(`$first, ($latestWarmUp)); 'failures:' + `$first.GetAwaiter().GetResult().Count"
+        $run = Invoke-Imported 'once' $script -Environment @{ IMAGEEDIT_TEST_MODULE = $env:IMAGEEDIT_TEST_MODULE }
+        $run.Errors | Should -BeNullOrEmpty
+        $run.Output | Should -Be @('same:True', 'failures:0')
+    }
+
     It 'lets pwsh exit at once, cleanly, while it is still running' {
         $run = Invoke-Imported 'exit' 'exit 3'
         $run.ExitCode | Should -Be 3

@@ -42,10 +42,18 @@ namespace ImageEdit.Pipeline
         /// <summary>The warm-up of the latest import, and what failed in it; null when none was started.</summary>
         internal static Task<IReadOnlyList<Exception>>? Latest { get; private set; }
 
-        /// <summary>Called by PowerShell when the module is imported.</summary>
+        /// <summary>1 once a warm-up has been started in this process.</summary>
+        private static int _started;
+
+        /// <summary>
+        /// Called by PowerShell each time the module is imported: in every runspace (each ForEach-Object -Parallel
+        /// script block, each thread job) and again with -Force. What the warm-up prepares is shared by the whole
+        /// process, so only the first import starts it.
+        /// </summary>
         public void OnImport()
         {
-            if (Environment.ProcessorCount < 2 || Environment.GetEnvironmentVariable("IMAGEEDIT_NO_WARMUP") == "1")
+            if (Environment.ProcessorCount < 2 || Environment.GetEnvironmentVariable("IMAGEEDIT_NO_WARMUP") == "1"
+                || Interlocked.Exchange(ref _started, 1) == 1)
             {
                 return;
             }
