@@ -111,7 +111,7 @@ namespace ImageEdit.Operations
             var response = root.TryGetProperty("response", out var r) && r.ValueKind == JsonValueKind.Object ? r : (JsonElement?)null;
             int status = response?.TryGetProperty("status_code", out var code) == true && code.TryGetInt32(out int s) ? s : 0;
             string? requestId = response?.TryGetProperty("request_id", out var rid) == true ? rid.GetString() : null;
-            if (status >= 200 && status < 300 && response.Value.TryGetProperty("body", out var body))
+            if (status >= 200 && status < 300 && response is { } answer && answer.TryGetProperty("body", out var body))
             {
                 if (collected.TryGetValue(customId, out var earlier) && Unchanged(earlier))
                 {
