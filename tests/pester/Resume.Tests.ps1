@@ -175,6 +175,25 @@ Describe 'Run record, -Resume and the run summary' {
         $events[0].GetB64Json() | Should -Be ([Convert]::ToBase64String([IO.File]::ReadAllBytes($events[0].Path)))
     }
 
+    It 'warns once, before paying again, when the record''s results came from another endpoint (the same server by another host name)' {
+        $out = Join-Path $TestDrive 'other-endpoint'
+        $three = $twenty | Select-Object -First 3
+        $null = $three | Edit-Image -Prompt 'make it night' -OutputDirectory $out
+        Reset-TestApiServer $server
+        $elsewhere = $server.BaseUri -replace '127\.0\.0\.1', 'localhost'
+        $null = $three | Edit-Image -Prompt 'make it night' -OutputDirectory $out -Resume -BaseUri $elsewhere -WarningVariable warned -WarningAction SilentlyContinue
+        @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 3
+        $warned | Should -HaveCount 1
+        $warned[0].Message | Should -BeLike "*has a result for $($three[0].Name) from another endpoint ($($server.BaseUri)/images/edits)*"
+        $warned[0].Message | Should -BeLike "*the endpoint this command sends to ($elsewhere/images/edits)*"
+
+        # Back at the endpoint that made them: nothing sent and nothing to warn of.
+        Reset-TestApiServer $server
+        $null = $three | Edit-Image -Prompt 'make it night' -OutputDirectory $out -Resume -WarningVariable quiet -WarningAction SilentlyContinue
+        @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 0
+        $quiet | Should -HaveCount 0
+    }
+
     It 'says under -WhatIf -Resume how many inputs would be sent and how many resumed, and sends nothing' {
         $out = Join-Path $TestDrive 'whatif'
         $null = $twenty[0..4] | Edit-Image -Prompt 'x' -OutputDirectory $out

@@ -418,6 +418,7 @@ namespace ImageEdit.Commands
             }
             if (entry is null)
             {
+                WarnOnceOfAnotherEndpoint(record, request, folder);
                 return false;
             }
             WriteVerbose($"Resumed {request.Source.Display}: the run record has its result (request id {entry.RequestId}); not sent again.");
@@ -427,6 +428,31 @@ namespace ImageEdit.Commands
                 WriteObject(Resumer.Output(entry, record, request, Streams));
             }
             return true;
+        }
+
+        private bool _warnedOfAnotherEndpoint;
+
+        /// <summary>
+        /// Says once per command, before paying again, that the record has results for these inputs from another
+        /// endpoint, which -Resume does not reuse: a changed base URL, host name or port would otherwise re-send a whole
+        /// batch without a word.
+        /// </summary>
+        private void WarnOnceOfAnotherEndpoint(RunRecord record, ImageEditRequest request, string folder)
+        {
+            if (_warnedOfAnotherEndpoint)
+            {
+                return;
+            }
+            string? other = Resumer.RecordedForAnotherEndpoint(record, request, Connection);
+            if (other is null)
+            {
+                return;
+            }
+            _warnedOfAnotherEndpoint = true;
+            WriteWarning($"The run record in {folder} has a result for {request.Source.Display} from another endpoint ({other}). " +
+                $"-Resume reuses only results from the endpoint this command sends to ({Connection.EditsUri(request.Model).AbsoluteUri}), " +
+                "so it and any other input like it are sent again. To reuse them, send to the same base URL (-BaseUri or OPENAI_BASE_URL, " +
+                "with the same host name and port) as the run that made them.");
         }
 
         /// <summary>One run record per folder for the whole command.</summary>

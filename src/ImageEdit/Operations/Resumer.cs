@@ -30,6 +30,25 @@ namespace ImageEdit.Operations
             return candidates.FirstOrDefault(e => e.Key == key && FilesUnchanged(record, e));
         }
 
+        /// <summary>
+        /// The endpoint of a record line for this same input (path, length and write time, prompt and fields) sent to
+        /// another endpoint (another base URL, host name, port or deployment), or null. -Resume does not take such a
+        /// result, since another endpoint is another service; this lets the command say why the input is sent again.
+        /// </summary>
+        public static string? RecordedForAnotherEndpoint(RunRecord record, ImageEditRequest request, ApiConnection connection)
+        {
+            string endpoint = connection.EditsUri(request.Model).AbsoluteUri;
+            foreach (var other in record.Entries.Select(e => e.Endpoint).Where(e => e.Length > 0 && e != endpoint).Distinct())
+            {
+                string quickKey = RequestFingerprint.Quick(request, other);
+                if (record.Entries.Any(e => e.Endpoint == other && e.QuickKey == quickKey))
+                {
+                    return other;
+                }
+            }
+            return null;
+        }
+
         /// <summary>What the pipeline gets for a resumed input: the recorded result, read from the record and the saved files.</summary>
         public static object Output(RecordEntry entry, RunRecord record, ImageEditRequest request, bool streams)
         {
