@@ -68,6 +68,13 @@ New-LargePng -Path $dataUrlImage -Bytes 15000000 -HeaderFrom $sample -Fill 99
 $dataUrlBody = Join-Path $inputs 'dataurl-body.json'
 [IO.File]::WriteAllText($dataUrlBody, '{"images":[{"image_url":"data:image/png;base64,' + [Convert]::ToBase64String([IO.File]::ReadAllBytes($dataUrlImage)) + '"}],"prompt":"benchmark","moderation":"low"}')
 
+# An unmeasured pass of curl over some images ($edits and $key: the current server), so that the server has compiled
+# and sized itself for this kind of request before any client is timed.
+function Invoke-ServerWarmUp([string[]] $Images, [string] $Name, [int] $Parallel) {
+    $folder = New-Item -ItemType Directory -Force (Join-Path $work "$Name-server-warm-up")
+    $null = Invoke-Measured 'curl' (New-CurlParallel $Images $folder 'warm-up' $Parallel)
+}
+
 function Get-Median([double[]] $Values) {
     $sorted = $Values | Sort-Object
     $sorted[[int][Math]::Floor(($sorted.Count - 1) / 2)]
@@ -154,8 +161,7 @@ try {
         # First an unmeasured pass of curl over the scenario's first images (up to 16, 8 at a time), so that the server
         # has compiled and sized itself for this kind of request before either client is timed.
         Reset-TestApiServer $server
-        $serverWarmUp = New-Item -ItemType Directory -Force (Join-Path $work "$($scenario.Name)-server-warm-up")
-        $null = Invoke-Measured 'curl' (New-CurlParallel @($scenario.Images | Select-Object -First 16) $serverWarmUp 'warm-up' 8)
+        Invoke-ServerWarmUp @($scenario.Images | Select-Object -First 16) $scenario.Name 8
         for ($run = 1; $run -le $Repeat; $run++) {
             $out = New-Item -ItemType Directory -Force (Join-Path $work "$($scenario.Name)-$run")
             $warm = $scenario.Name -ne 'small'
@@ -221,8 +227,7 @@ $edits = "$($server.BaseUri)/images/edits"
 # The same unmeasured curl pass as before each scenario: the time is taken when the server's handler starts, and a fresh
 # server would otherwise add the compiling of its own edits route to the first run's figure.
 $fixed = try {
-    $fixedWarmUp = New-Item -ItemType Directory -Force (Join-Path $work 'fixed-server-warm-up')
-    $null = Invoke-Measured 'curl' (New-CurlParallel @($small, $small) $fixedWarmUp 'warm-up' 2)
+    Invoke-ServerWarmUp @($small, $small) 'fixed' 2
     foreach ($run in 1..3) {
         Reset-TestApiServer $server
         $out = New-Item -ItemType Directory -Force (Join-Path $work "fixed-$run")

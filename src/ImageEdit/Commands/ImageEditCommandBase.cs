@@ -31,6 +31,7 @@ namespace ImageEdit.Commands
         private readonly Dictionary<string, ImageFileWriter> _writers = new Dictionary<string, ImageFileWriter>(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _failedSavesSeen = new Dictionary<string, int>(StringComparer.Ordinal);
         private readonly HashSet<string> _warned = new HashSet<string>(StringComparer.Ordinal);
+        private bool _warnedOfAnotherEndpoint;
         private readonly Dictionary<string, RunRecord> _records = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
         private protected readonly RunTally _tally = new RunTally();
         private readonly System.Diagnostics.Stopwatch _elapsed = new System.Diagnostics.Stopwatch();
@@ -430,8 +431,6 @@ namespace ImageEdit.Commands
             return true;
         }
 
-        private bool _warnedOfAnotherEndpoint;
-
         /// <summary>
         /// Says once per command, before paying again, that the record has results for these inputs from another
         /// endpoint, which -Resume does not reuse: a changed base URL, host name or port would otherwise re-send a whole
@@ -490,7 +489,10 @@ namespace ImageEdit.Commands
             return folder;
         }
 
-        /// <summary>Why -OutputDirectory cannot take the results (checked once per folder and command), or null when it can.</summary>
+        /// <summary>
+        /// Forgets the checks of every folder in which an image could not be saved since the last look, so that the next
+        /// request finds out again (before it is paid for) whether the folder still takes files.
+        /// </summary>
         private void RecheckFoldersAfterFailedSaves()
         {
             foreach (var writer in _writers.Values)
@@ -505,6 +507,7 @@ namespace ImageEdit.Commands
             }
         }
 
+        /// <summary>Why -OutputDirectory cannot take the results (checked once per folder and command), or null when it can.</summary>
         private protected LocalCheckException? OutputFolderProblem(bool prepare)
         {
             string? folder;
