@@ -39,6 +39,8 @@ public sealed partial class TestApiServer : IAsyncDisposable
     public Uri BaseUri { get; private set; } = null!;
     public Uri Root => new(BaseUri.GetLeftPart(UriPartial.Authority));
     public ServerScript Script { get; } = new();
+    /// <summary>Faults queued for any route by /_control/faults: a status, a reset or silence, before or after the handler ran.</summary>
+    public FaultInjector Faults { get; } = new();
     /// <summary>What /v1/files holds; JSON edits read file_id references from here.</summary>
     public FileStore Uploads { get; } = new();
     /// <summary>What /v1/models lists; edits consult it for retired models and for new ones a test declared.</summary>
@@ -60,6 +62,7 @@ public sealed partial class TestApiServer : IAsyncDisposable
         });
         var app = builder.Build();
         var server = new TestApiServer(app, apiKey);
+        app.Use(server.Faults.InvokeAsync);
         app.MapPost("/v1/images/edits", server.HandleEditAsync);
         app.MapPost("/openai/deployments/{deployment}/images/edits", server.HandleEditAsync);
         app.MapGet("/files/{id}", server.HandleFileAsync);
@@ -74,6 +77,20 @@ public sealed partial class TestApiServer : IAsyncDisposable
             server.Script.Enqueue(steps);
             return Results.NoContent();
         });
+        app.MapPost("/_control/faults", async (HttpContext context) =>
+        {
+            List<FaultStep>? steps;
+            try
+            {
+                steps = await JsonSerializer.DeserializeAsync<List<FaultStep>>(context.Request.Body);
+            }
+            catch (JsonException ex)
+            {
+                return Results.BadRequest(new { error = "The body must be a JSON array of faults: " + ex.Message });
+            }
+            return server.Faults.Add(steps ?? []) is { } problem ? Results.BadRequest(new { error = problem }) : Results.NoContent();
+        });
+        app.MapGet("/_control/faults", () => Results.Json(server.Faults.Injected));
         app.MapPost("/_control/models", async (HttpContext context) =>
         {
             List<ModelEntry>? models;
@@ -90,6 +107,7 @@ public sealed partial class TestApiServer : IAsyncDisposable
         app.MapPost("/_control/reset", () =>
         {
             server.Script.Clear();
+            server.Faults.Clear();
             server.ClearRequests();
             server.Models.Reset();
             server.Uploads.Clear();

@@ -52,6 +52,21 @@ function Set-TestApiScript {
     Invoke-RestMethod -Method Post -Uri "$($Server.Root)/_control/script" -Body $json -ContentType 'application/json' | Out-Null
 }
 
+# Queues faults for any route (see FaultStep in the server): @{ method='POST'; path='/v1/batches'; action='hang-after' }.
+# Actions: status (with status=500, 503, 429 ...; the handler does not run), reset-before, reset-after and hang-after
+# (the handler runs, so the batch is created or the file stored, and then the answer is lost or never comes).
+function Set-TestApiFault {
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)][object[]] $Faults)
+    $json = ConvertTo-Json -InputObject @($Faults) -Depth 5
+    Invoke-RestMethod -Method Post -Uri "$($Server.Root)/_control/faults" -Body $json -ContentType 'application/json' | Out-Null
+}
+
+# The faults the server has carried out so far (method, path, action, status).
+function Get-TestApiFault {
+    param([Parameter(Mandatory)] $Server)
+    @(Invoke-RestMethod -Uri "$($Server.Root)/_control/faults" | ForEach-Object { $_ })
+}
+
 # A PNG of the given size on disk: the signature and IHDR of -HeaderFrom (a small real PNG), one IDAT chunk whose data is
 # left sparse (zeros, not written), and IEND, every chunk with its right CRC, so the file passes the module's checks (the
 # header probe, and the check of the image data while it is sent) without writing its bytes. With -Fill, the image
@@ -172,5 +187,5 @@ function Invoke-FreshPwsh {
     [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Errors = $stderr }
 }
 
-Export-ModuleMember -Function Invoke-FreshPwsh, Get-Sha256, Get-SavedImage, Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript,
+Export-ModuleMember -Function Invoke-FreshPwsh, Get-Sha256, Get-SavedImage, Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript, Set-TestApiFault, Get-TestApiFault,
     Enter-ImageEditTestSession, Exit-ImageEditTestSession, New-LargePng
