@@ -103,6 +103,18 @@ Describe 'Start-ImageEditBatch under faults' {
         }
     }
 
+    It 'uploads an image again when the upload the record remembers expires within a new batch''s window' {
+        $out = Join-Path $TestDrive 'expiring'
+        New-Item -ItemType Directory $out | Out-Null
+        $image = (Get-ChildItem $inputs)[0].FullName
+        $soon = Add-ImageEditFile $image -ExpiresAfterDays 1
+        $line = [ordered]@{ type = 'upload'; time = [DateTimeOffset]::UtcNow.ToString('o'); sha256 = (Get-Sha256 $image); length = $soon.Bytes; fileId = $soon.FileId; path = $image }
+        Add-Content (Join-Path $out 'imageedit-record.jsonl') (ConvertTo-Json $line -Compress)
+        $null = Start-ImageEditBatch $image -Prompt 'x' -OutputDirectory $out
+        Get-ServerFile 'vision' | Should -HaveCount 2 -Because 'a file that expires in 24 hours may be gone before the batch runs'
+        @(Read-Record $out | Where-Object type -EQ 'upload')[-1].fileId | Should -Not -Be $soon.FileId
+    }
+
     It 'Add-ImageEditFile adopts an upload whose answer is lost, and sets the expiry it is given' {
         $image = (Get-ChildItem $inputs)[0].FullName
         Set-TestApiFault $server @(@{ method = 'POST'; path = '/v1/files'; action = 'reset-after' })
