@@ -51,7 +51,6 @@ namespace ImageEdit.Operations
         private Task _ready = Task.CompletedTask;
         private BatchHoldings? _holdings;
         private int _uploadCount;
-        private int _held;
 
         /// <param name="connection">Where uploads and batches go.</param>
         /// <param name="record">The output folder's run record.</param>
@@ -78,9 +77,6 @@ namespace ImageEdit.Operations
 
         /// <summary>Requests in the batches created so far.</summary>
         public int Submitted { get; private set; }
-
-        /// <summary>Inputs left out because an earlier batch holds them (-Resume).</summary>
-        public int Held => Volatile.Read(ref _held);
 
         /// <summary>
         /// Starts what comes before the first request: settling what earlier runs left (pending calls, part files), and under
@@ -128,7 +124,6 @@ namespace ImageEdit.Operations
             string key = RequestFingerprint.Full(request, endpoint, path => hashes[path]);
             if (_holdings?.Take(key) is { } holder)
             {
-                Interlocked.Increment(ref _held);
                 _sink.Verbose($"{request.Source.Display} is held by {holder.BatchId} ({holder.Status}); not submitted again.");
                 return false;
             }
