@@ -17,7 +17,8 @@ namespace ImageEdit.TestServer;
 /// <item>"hang-after": handle the request, then send nothing until the client gives up (a timeout after the request
 /// was sent).</item>
 /// </list>
-/// Repeat: how many matching requests in a row it applies to.
+/// Repeat: how many matching requests in a row it applies to; Skip: how many matching requests pass untouched first
+/// (the third upload of a run, say).
 /// </summary>
 public sealed class FaultStep
 {
@@ -27,6 +28,7 @@ public sealed class FaultStep
     [JsonPropertyName("status")] public int Status { get; set; } = 500;
     [JsonPropertyName("headers")] public Dictionary<string, string>? Headers { get; set; }
     [JsonPropertyName("repeat")] public int Repeat { get; set; } = 1;
+    [JsonPropertyName("skip")] public int Skip { get; set; }
 }
 
 /// <summary>What a fault did: the route it hit, the action, and the request's sequence number in /_control/requests.</summary>
@@ -43,7 +45,7 @@ public sealed record InjectedFault(
 public sealed class FaultInjector
 {
     private static readonly string[] Actions = ["status", "reset-before", "reset-after", "hang-after"];
-    private readonly List<(FaultStep Step, Regex Path, int Left)> _steps = new();
+    private readonly List<(FaultStep Step, Regex Path, int Left, int Skip)> _steps = new();
     private readonly ConcurrentQueue<InjectedFault> _injected = new();
     private readonly object _gate = new();
 
@@ -52,7 +54,7 @@ public sealed class FaultInjector
     /// <summary>Queues faults; a problem with any of them queues none and is returned.</summary>
     public string? Add(IEnumerable<FaultStep> steps)
     {
-        var parsed = new List<(FaultStep, Regex, int)>();
+        var parsed = new List<(FaultStep, Regex, int, int)>();
         foreach (var step in steps)
         {
             if (!Actions.Contains(step.Action))
@@ -64,7 +66,7 @@ public sealed class FaultInjector
                 return $"A fault's path must start with '/': '{step.Path}'.";
             }
             string pattern = "^" + string.Join("[^/]+", step.Path.Split('*').Select(Regex.Escape)) + "/?$";
-            parsed.Add((step, new Regex(pattern, RegexOptions.CultureInvariant), Math.Max(1, step.Repeat)));
+            parsed.Add((step, new Regex(pattern, RegexOptions.CultureInvariant), Math.Max(1, step.Repeat), Math.Max(0, step.Skip)));
         }
         lock (_gate)
         {
@@ -145,16 +147,21 @@ public sealed class FaultInjector
         {
             for (int i = 0; i < _steps.Count; i++)
             {
-                var (step, pattern, left) = _steps[i];
+                var (step, pattern, left, skip) = _steps[i];
                 if ((step.Method is null || step.Method.Equals(method, StringComparison.OrdinalIgnoreCase)) && pattern.IsMatch(path))
                 {
+                    if (skip > 0)
+                    {
+                        _steps[i] = (step, pattern, left, skip - 1);
+                        return null;
+                    }
                     if (left <= 1)
                     {
                         _steps.RemoveAt(i);
                     }
                     else
                     {
-                        _steps[i] = (step, pattern, left - 1);
+                        _steps[i] = (step, pattern, left - 1, 0);
                     }
                     return step;
                 }

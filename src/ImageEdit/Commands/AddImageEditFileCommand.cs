@@ -36,6 +36,14 @@ namespace ImageEdit.Commands
         [ValidateSet("vision", "user_data")]
         public string Purpose { get; set; } = "vision";
 
+        /// <summary>
+        /// Days after its upload when the Files API deletes the file by itself, 1 to 30 (the API's bounds are one hour and
+        /// 30 days). Left out, the file stays until it is removed (Remove-ImageEditFile).
+        /// </summary>
+        [Parameter]
+        [ValidateRange(1, 30)]
+        public int? ExpiresAfterDays { get; set; }
+
         internal override string Activity => "Uploading images";
 
         protected override void ProcessRecord()
@@ -77,7 +85,8 @@ namespace ImageEdit.Commands
             var connection = Connection;
             var scheduler = Scheduler;
             string purpose = Purpose;
-            scheduler.Start(async token => scheduler.WriteObject(await FilesApi.UploadAsync(connection, path, purpose, scheduler, token).ConfigureAwait(false)), path);
+            System.TimeSpan? expiry = ExpiresAfterDays is int days ? System.TimeSpan.FromDays(days) : (System.TimeSpan?)null;
+            scheduler.Start(async token => scheduler.WriteObject(await FilesApi.UploadAsync(connection, path, purpose, expiry, scheduler, token).ConfigureAwait(false)), path);
         }
     }
 

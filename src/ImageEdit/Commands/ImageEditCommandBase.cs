@@ -343,7 +343,7 @@ namespace ImageEdit.Commands
                 ShouldProcess(whatIf, whatIf, "Summary");
             }
             var summary = new ImageEditRunSummary(_tally.Edited, _tally.Resumed, _tally.Failed, _tally.ImagesSaved, _tally.InputTokens, _tally.OutputTokens,
-                _tally.TotalTokens, _elapsed.Elapsed, _records.Values.Select(r => r.Path).FirstOrDefault(), _writers.Values.Sum(w => w.FailedSaves));
+                _tally.TotalTokens, _elapsed.Elapsed, _records.Values.Select(r => r.Path).FirstOrDefault(), _writers.Values.Sum(w => w.FailedSaves), _tally.Submitted);
             WriteInformation(summary, new[] { "ImageEdit", "RunSummary" });
         }
 

@@ -74,18 +74,29 @@ namespace ImageEdit.Commands
             }
             if (!_planners.TryGetValue(folder, out var planner))
             {
-                planner = _planners[folder] = new BatchPlanner(Connection, RecordFor(folder), Scheduler, whatIf, CancellationToken.None, BatchLimits.Lines, BatchLimits.Bytes);
+                planner = _planners[folder] = new BatchPlanner(Connection, RecordFor(folder), Scheduler, whatIf, BatchLimits.Lines, BatchLimits.Bytes);
+                planner.Begin(Resume, Scheduler.Cancellation);
             }
-            try
+            if (whatIf)
             {
-                planner.Add(request);
+                // Counted on the pipeline thread: nothing is sent.
+                planner.AddAsync(request, CancellationToken.None).GetAwaiter().GetResult();
                 _tally.AddWouldSend();
+                return;
             }
-            catch (Exception ex) when (!(ex is PipelineStoppedException))
+            // Uploads and line writing run on the scheduler, with the command's cancellation, as every cmdlet's requests do.
+            var tally = _tally;
+            Scheduler.Start(async token =>
             {
-                WriteError(ErrorRecordFactory.Create(ex, request.SourcePath));
-                _tally.AddFailed();
-            }
+                if (await planner.AddAsync(request, token).ConfigureAwait(false))
+                {
+                    tally.AddWouldSend();
+                }
+                else
+                {
+                    tally.AddResumed();
+                }
+            }, request.SourcePath, tally.AddFailed);
         }
 
         protected override void EndProcessing()
@@ -102,6 +113,7 @@ namespace ImageEdit.Commands
                     planner.Dispose();
                 }
             }
+            WriteSummary();
         }
 
         /// <summary>Stopped (Ctrl+C) before the plans were submitted: their part files are deleted.</summary>
@@ -116,42 +128,59 @@ namespace ImageEdit.Commands
         private void SubmitPlans()
         {
             Scheduler.WaitAll();
+            var scheduler = Scheduler;
+            var tally = _tally;
             foreach (var pair in _planners)
             {
                 var planner = pair.Value;
+                string folder = pair.Key;
                 if (WhatIfInEffect)
                 {
-                    string summary = $"{planner.Requests} request(s), {planner.Uploads} image upload(s) and {planner.Batches} batch(es) would be made for {pair.Key}" +
+                    string summary = $"{planner.Requests} request(s), {planner.Uploads} image upload(s) and {planner.Batches} batch(es) would be made for {folder}" +
                         (Resume ? $"; {_tally.Resumed} input(s) already have results." : ".");
                     ShouldProcess(summary, summary, "Start-ImageEditBatch");
                     continue;
+                }
+                foreach (string warning in planner.HeldWarnings())
+                {
+                    WriteWarning(warning);
                 }
                 if (planner.Requests == 0)
                 {
                     continue;
                 }
-                try
+                scheduler.Start(async token =>
                 {
-                    foreach (var batch in planner.SubmitAsync(pair.Key).GetAwaiter().GetResult())
+                    try
                     {
-                        WriteObject(batch);
+                        foreach (var batch in await planner.SubmitAsync(folder, token).ConfigureAwait(false))
+                        {
+                            scheduler.WriteObject(batch);
+                        }
                     }
-                }
-                catch (Exception ex) when (!(ex is PipelineStoppedException))
+                    finally
+                    {
+                        tally.AddSubmitted(planner.Submitted);
+                    }
+                }, folder, () =>
                 {
-                    WriteError(ErrorRecordFactory.Create(ex, pair.Key));
-                }
+                    // Every input of a part that got no batch did not succeed.
+                    for (int i = planner.Submitted; i < planner.Requests; i++)
+                    {
+                        tally.AddFailed();
+                    }
+                });
             }
             Scheduler.WaitAll();
             if (Resume && _tally.Resumed > 0)
             {
                 if (_planners.Values.All(p => p.Requests == 0))
                 {
-                    WriteWarning($"Nothing to submit: all {_tally.Resumed} input(s) already have results in the run record; no batch was started.");
+                    WriteWarning($"Nothing to submit: all {_tally.Resumed} input(s) already have results in the run record or are held by an earlier batch; no batch was started.");
                 }
                 else
                 {
-                    WriteVerbose($"{_tally.Resumed} input(s) already have results in the run record and were left out.");
+                    WriteVerbose($"{_tally.Resumed} input(s) already have results in the run record or are held by an earlier batch, and were left out.");
                 }
             }
         }

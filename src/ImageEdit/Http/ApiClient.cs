@@ -50,17 +50,44 @@ namespace ImageEdit.Http
         /// A transient failure before <see cref="TryContext.Commit"/> is tried again; after it (events already
         /// written to the pipeline) it is not, so nothing reaches the user twice.
         /// </summary>
-        public async Task<T> SendAsync<T>(ApiCall call, Func<HttpResponseMessage, TryContext, Task<T>> readAnswer,
-            CancellationToken cancellation)
+        public Task<T> SendAsync<T>(ApiCall call, Func<HttpResponseMessage, TryContext, Task<T>> readAnswer,
+            CancellationToken cancellation) => SendCoreAsync(call, readAnswer, null, cancellation);
+
+        /// <summary>
+        /// Carries out a call that is not idempotent (creating a batch, uploading a file): a second try of it makes a second
+        /// batch or file. After a failure whose outcome is unknown (no answer in time, or a connection lost once the request
+        /// was on its way, or a 5xx), the core does not send it again blindly: it first asks
+        /// <paramref name="findEarlierOutcome"/> whether an earlier try took effect, and adopts what that finds; only when
+        /// it finds nothing is the call sent again (said in Verbose). When the look itself fails, the call is not sent
+        /// again: the error is reported, and the caller's record lets a later run look once more.
+        /// </summary>
+        public Task<T> SendOnceAsync<T>(ApiCall call, Func<HttpResponseMessage, TryContext, Task<T>> readAnswer,
+            Func<CancellationToken, Task<T?>> findEarlierOutcome, CancellationToken cancellation) where T : class =>
+            SendCoreAsync(call, readAnswer, async token => await findEarlierOutcome(token).ConfigureAwait(false), cancellation);
+
+        private async Task<T> SendCoreAsync<T>(ApiCall call, Func<HttpResponseMessage, TryContext, Task<T>> readAnswer,
+            Func<CancellationToken, Task<object?>>? findEarlierOutcome, CancellationToken cancellation)
         {
+            bool outcomeUnknown = false;
             for (int attempt = 0; ; attempt++)
             {
+                if (outcomeUnknown && findEarlierOutcome != null)
+                {
+                    // An earlier try may have made what this call makes: look before sending it again.
+                    var found = await LookForEarlierOutcomeAsync(call, attempt, findEarlierOutcome, cancellation).ConfigureAwait(false);
+                    if (found != null)
+                    {
+                        return (T)found;
+                    }
+                    outcomeUnknown = false;
+                }
                 cancellation.ThrowIfCancellationRequested();
                 await _gate.WaitAsync(_log, cancellation).ConfigureAwait(false);
                 using var tryContext = new TryContext(cancellation, _connection.Timeout);
                 HttpResponseMessage? response = null;
                 TimeSpan wait;
                 string failure;
+                Exception? pendingGiveUp = null;
                 try
                 {
                     var stopwatch = Stopwatch.StartNew();
@@ -96,10 +123,18 @@ namespace ImageEdit.Http
                     {
                         _gate.Defer(wait);
                     }
+                    bool serverError = (int)response.StatusCode >= 500;
                     if (!RetryPolicy.IsRetryableStatus(response) || attempt >= _connection.MaximumRetryCount)
                     {
+                        if (serverError && findEarlierOutcome != null
+                            && await LookForEarlierOutcomeAsync(call, attempt + 1, findEarlierOutcome, cancellation, giveUp: true).ConfigureAwait(false) is { } adopted)
+                        {
+                            return (T)adopted;
+                        }
                         throw error;
                     }
+                    // A 5xx may come after the server has done the work: to be safe, looked for before the call is sent again.
+                    outcomeUnknown = serverError;
                     failure = $"HTTP {(int)response.StatusCode}" + (requestId is null ? "" : $" (request id {requestId})");
                 }
                 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -113,21 +148,91 @@ namespace ImageEdit.Http
                 }
                 catch (Exception ex) when (IsTransient(ex, tryContext))
                 {
+                    bool unknown = !NeverReachedServer(ex);
                     if (tryContext.IsCommitted || attempt >= _connection.MaximumRetryCount)
                     {
-                        throw GiveUp(ex, tryContext, response, attempt + 1);
+                        var giveUp = GiveUp(ex, tryContext, response, attempt + 1);
+                        if (unknown && findEarlierOutcome != null && !tryContext.IsCommitted)
+                        {
+                            pendingGiveUp = giveUp;
+                        }
+                        else
+                        {
+                            throw giveUp;
+                        }
+                        wait = TimeSpan.Zero;
+                        failure = Describe(ex, tryContext);
                     }
-                    wait = _retryPolicy.Delay(attempt, null);
-                    failure = Describe(ex, tryContext);
+                    else
+                    {
+                        wait = _retryPolicy.Delay(attempt, null);
+                        failure = Describe(ex, tryContext);
+                    }
+                    outcomeUnknown = unknown;
                 }
                 finally
                 {
                     response?.Dispose();
                 }
 
-                _log.Verbose($"Try {attempt + 1} failed ({failure}); trying again in {wait.TotalSeconds:0.0} s with the body rebuilt from the files.");
+                if (pendingGiveUp != null)
+                {
+                    // No try is left, but the last one may have taken effect: what it made is adopted if it is found.
+                    _log.Verbose($"Try {attempt + 1} of {call.Subject} failed ({failure}), and no try is left.");
+                    if (await LookForEarlierOutcomeAsync(call, attempt + 1, findEarlierOutcome!, cancellation, giveUp: true).ConfigureAwait(false) is { } adopted)
+                    {
+                        return (T)adopted;
+                    }
+                    throw pendingGiveUp;
+                }
+                _log.Verbose(outcomeUnknown && findEarlierOutcome != null
+                    ? $"Try {attempt + 1} failed ({failure}); in {wait.TotalSeconds:0.0} s, looking for what it may have made before sending it again."
+                    : $"Try {attempt + 1} failed ({failure}); trying again in {wait.TotalSeconds:0.0} s with the body rebuilt from the files.");
                 await Task.Delay(wait, cancellation).ConfigureAwait(false);
             }
+        }
+
+        /// <summary>
+        /// Asks whether an earlier try of a call that is not idempotent took effect; returns what it made, or null (and then,
+        /// unless <paramref name="giveUp"/>, the call is sent again). A look that fails is thrown as an error: the call is
+        /// not sent again on a guess.
+        /// </summary>
+        private async Task<object?> LookForEarlierOutcomeAsync(ApiCall call, int triesSoFar, Func<CancellationToken, Task<object?>> findEarlierOutcome,
+            CancellationToken cancellation, bool giveUp = false)
+        {
+            object? found;
+            try
+            {
+                found = await findEarlierOutcome(cancellation).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && cancellation.IsCancellationRequested))
+            {
+                throw new ApiConnectionException($"{call.Subject}: try {triesSoFar} may have taken effect, and looking for what it made failed ({Innermost(ex).Message.TrimEnd('.')}); " +
+                    "it was not sent again, so that it is not made twice. Run the command again: it looks once more before sending.", null, null, ex);
+            }
+            if (found != null)
+            {
+                _log.Verbose($"{call.Subject}: try {triesSoFar} may have taken effect; found what it made and adopted it instead of sending it again.");
+                return found;
+            }
+            _log.Verbose(giveUp
+                ? $"{call.Subject}: looked for what try {triesSoFar} may have made and found none."
+                : $"{call.Subject}: try {triesSoFar} may have taken effect; looked for what it made and found none: sending it again.");
+            return null;
+        }
+
+        /// <summary>A failure to connect at all: the request never reached the server, so it made nothing there.</summary>
+        private static bool NeverReachedServer(Exception ex)
+        {
+            for (Exception? inner = ex; inner != null; inner = inner.InnerException)
+            {
+                if (inner is System.Net.Sockets.SocketException socket
+                    && (socket.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused || socket.SocketErrorCode == System.Net.Sockets.SocketError.HostNotFound))
+                {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(ApiCall call, CancellationToken token, Action<long>? bytesSent)

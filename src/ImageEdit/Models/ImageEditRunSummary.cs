@@ -10,8 +10,9 @@ namespace ImageEdit.Models
     public sealed class ImageEditRunSummary
     {
         internal ImageEditRunSummary(int edited, int resumed, int failed, int imagesSaved, long inputTokens, long outputTokens, long totalTokens, TimeSpan duration, string? recordPath,
-            int imagesNotSaved = 0)
+            int imagesNotSaved = 0, int submitted = 0)
         {
+            Submitted = submitted;
             ImagesNotSaved = imagesNotSaved;
             Edited = edited;
             Resumed = resumed;
@@ -26,7 +27,9 @@ namespace ImageEdit.Models
 
         /// <summary>Inputs the API edited in this run.</summary>
         public int Edited { get; }
-        /// <summary>Inputs whose result -Resume took from the run record instead of sending them.</summary>
+        /// <summary>Inputs Start-ImageEditBatch submitted in the batches it created (their results come with Receive-ImageEditBatch).</summary>
+        public int Submitted { get; }
+        /// <summary>Inputs -Resume did not send: their result is in the run record (or, for Start-ImageEditBatch, an earlier batch holds them).</summary>
         public int Resumed { get; }
         /// <summary>Inputs that failed (refused locally or by the API, or lost on the way).</summary>
         public int Failed { get; }

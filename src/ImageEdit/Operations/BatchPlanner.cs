@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -17,12 +18,24 @@ namespace ImageEdit.Operations
     /// Plans a Batch API job as requests arrive: uploads each distinct local image once (by its bytes, remembering earlier
     /// batches' uploads into the same folder), writes each request's JSONL line to a part file as it goes (a new part past
     /// 50,000 lines or 200 MB), records which custom_id is which input, then uploads the parts and creates one batch each.
-    /// Nothing but the current line is held in memory.
+    /// Nothing but the current line is held in memory. Requests are added from the scheduler's tasks (uploads run several
+    /// at once, with the command's cancellation); the lines are written one at a time. Every upload and every batch is
+    /// announced in the record before it is sent (see <see cref="BatchRecovery"/>), and every upload expires by itself
+    /// (<see cref="UploadExpiry"/>).
     /// </summary>
     internal sealed class BatchPlanner : IDisposable
     {
         public const int MaxLinesPerBatch = 50_000;
         public const long MaxBytesPerBatch = 200L * 1024 * 1024;
+
+        /// <summary>
+        /// How long the Files API keeps what Start-ImageEditBatch uploads: the API's longest, 30 days, well past the 24-hour
+        /// batch window and the collection after it (the results are in the batch's output file, not in these uploads).
+        /// </summary>
+        public static readonly TimeSpan UploadExpiry = FilesApi.MaximumExpiry;
+
+        /// <summary>An earlier upload is reused only if it outlives a new batch's window by this much; else it is uploaded again.</summary>
+        private static readonly TimeSpan ReuseMargin = TimeSpan.FromHours(26);
         private const int RecordFlushLines = 500;
         private readonly ApiConnection _connection;
         private readonly RunRecord _record;
@@ -30,124 +43,178 @@ namespace ImageEdit.Operations
         private readonly bool _countOnly;
         private readonly long _maxBytes;
         private readonly int _maxLines;
-        private readonly Dictionary<string, string> _uploads = new Dictionary<string, string>(StringComparer.Ordinal);
-        private readonly HashSet<string> _verified = new HashSet<string>(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _recordedUploads = new Dictionary<string, string>(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _uploads = new ConcurrentDictionary<string, Lazy<Task<string>>>(StringComparer.Ordinal);
+        private readonly object _writeGate = new object();
         private readonly List<object> _pendingRecord = new List<object>();
         private readonly List<Part> _parts = new List<Part>();
-        private readonly CancellationToken _cancellation;
+        private Task _ready = Task.CompletedTask;
+        private BatchHoldings? _holdings;
+        private int _uploadCount;
 
         /// <param name="connection">Where uploads and batches go.</param>
         /// <param name="record">The output folder's run record.</param>
-        /// <param name="sink">Verbose and progress.</param>
+        /// <param name="sink">Verbose, warnings and progress.</param>
         /// <param name="countOnly">-WhatIf: count requests, uploads and batches; upload and write nothing.</param>
-        /// <param name="cancellation">Ctrl+C.</param>
         /// <param name="maxLines">Lines per batch (the API's 50,000; smaller in tests).</param>
         /// <param name="maxBytes">Bytes per batch input file (the API's 200 MB; smaller in tests).</param>
-        public BatchPlanner(ApiConnection connection, RunRecord record, IOutputSink sink, bool countOnly, CancellationToken cancellation,
-            int maxLines = MaxLinesPerBatch, long maxBytes = MaxBytesPerBatch)
+        public BatchPlanner(ApiConnection connection, RunRecord record, IOutputSink sink, bool countOnly, int maxLines = MaxLinesPerBatch, long maxBytes = MaxBytesPerBatch)
         {
             _connection = connection;
             _record = record;
             _sink = sink;
             _countOnly = countOnly;
-            _cancellation = cancellation;
             _maxLines = maxLines;
             _maxBytes = maxBytes;
             Plan = Guid.NewGuid().ToString("N").Substring(0, 12);
-            foreach (var upload in record.ReadTyped<UploadLine>("upload"))
-            {
-                _uploads[upload.Sha256] = upload.FileId;
-            }
         }
 
         /// <summary>This plan's ID: the prefix of its custom_ids.</summary>
         public string Plan { get; }
         public int Requests { get; private set; }
-        public int Uploads { get; private set; }
+        public int Uploads => Volatile.Read(ref _uploadCount);
         public int Batches => _parts.Count;
 
-        /// <summary>Plans one checked request: its images uploaded (once each), its line written, its record line kept.</summary>
-        public void Add(ImageEditRequest request)
-        {
-            var hashes = request.Images.Concat(request.Mask is null ? Enumerable.Empty<ImageSource>() : new[] { request.Mask })
-                .Where(s => s.IsFile).Select(s => s.Value).Distinct().ToDictionary(p => p, RequestFingerprint.HashFile);
-            ImageSource Upload(ImageSource source)
-            {
-                if (!source.IsFile)
-                {
-                    return source;
-                }
-                string sha = hashes[source.Value];
-                if (_uploads.TryGetValue(sha, out var known) && !_countOnly && !_verified.Contains(sha) && !StillUploaded(known))
-                {
-                    // An earlier batch's upload that has since been deleted (or has expired) is uploaded again.
-                    _uploads.Remove(sha);
-                }
-                if (!_uploads.TryGetValue(sha, out var fileId))
-                {
-                    Uploads++;
-                    fileId = _countOnly ? "file-(not uploaded under -WhatIf)" : UploadImage(source.Value, sha);
-                    _uploads[sha] = fileId;
-                }
-                _verified.Add(sha);
-                return ImageSource.FileId(fileId);
-            }
-            var line = new ImageEditRequest(request.Images.Select(Upload).ToList(), request.Prompt, request.Mask is null ? null : Upload(request.Mask),
-                request.Fields.Select(f => new KeyValuePair<string, object?>(f.Key.WireName, f.Value)), stream: false, forBatch: true);
+        /// <summary>Requests in the batches created so far.</summary>
+        public int Submitted { get; private set; }
 
-            string customId = $"{Plan}-{Requests:D6}";
-            if (!_countOnly)
-            {
-                Write(LineBytes(customId, line));
-                string endpoint = _connection.EditsUri(request.Model).AbsoluteUri;
-                _pendingRecord.Add(new BatchRequestLine
-                {
-                    Plan = Plan,
-                    CustomId = customId,
-                    Source = request.SourcePath,
-                    Stem = request.Source.Stem,
-                    Count = request.Count ?? 1,
-                    Key = RequestFingerprint.Full(request, endpoint, path => hashes[path]),
-                    QuickKey = RequestFingerprint.Quick(request, endpoint),
-                    Endpoint = endpoint,
-                    Model = request.Model,
-                    Prompt = request.Prompt,
-                    Fields = request.Fields.Any() ? request.Fields.ToDictionary(f => f.Key.WireName, f => f.Value) : null,
-                    Sources = request.Images.Select((image, i) => Source(image, i == 0 ? "image" : "reference", hashes))
-                        .Concat(request.Mask is null ? Enumerable.Empty<RecordSource>() : new[] { Source(request.Mask, "mask", hashes) }).ToList(),
-                });
-                if (_pendingRecord.Count >= RecordFlushLines)
-                {
-                    FlushRecord();
-                }
-            }
-            else if (_parts.Count == 0 || _parts[_parts.Count - 1].Lines >= _maxLines)
-            {
-                _parts.Add(new Part(null, Requests));
-            }
+        /// <summary>
+        /// Starts what comes before the first request: settling what earlier runs left (pending calls, part files), and under
+        /// -Resume reading which inputs earlier batches still hold. Every <see cref="AddAsync"/> waits for it.
+        /// </summary>
+        public void Begin(bool resume, CancellationToken cancellation)
+        {
             if (_countOnly)
             {
-                _parts[_parts.Count - 1].Lines++;
+                ReadRecordedUploads();
+                return;
             }
-            Requests++;
+            _ready = Task.Run(async () =>
+            {
+                await BatchRecovery.RunAsync(_connection, _record, _sink, cancellation).ConfigureAwait(false);
+                ReadRecordedUploads();
+                if (resume)
+                {
+                    _holdings = await BatchHoldings.ReadAsync(_connection, _record, _sink, cancellation).ConfigureAwait(false);
+                }
+            }, cancellation);
         }
 
-        /// <summary>Uploads every part (purpose batch) and creates a batch for each; the record then says which batch carries which lines.</summary>
-        public async Task<List<ImageEditBatch>> SubmitAsync(string outputDirectory)
+        private void ReadRecordedUploads()
+        {
+            foreach (var upload in _record.ReadTyped<UploadLine>("upload"))
+            {
+                _recordedUploads[upload.Sha256] = upload.FileId;
+            }
+        }
+
+        /// <summary>What the held inputs come to: one warning per batch that holds some.</summary>
+        public IEnumerable<string> HeldWarnings() => _holdings?.Warnings() ?? Enumerable.Empty<string>();
+
+        /// <summary>
+        /// Plans one checked request: its images uploaded (once each), its line written, its record line kept. False when
+        /// an earlier batch holds the same request (-Resume), which is then not planned again.
+        /// </summary>
+        public async Task<bool> AddAsync(ImageEditRequest request, CancellationToken cancellation)
+        {
+            await _ready.ConfigureAwait(false);
+            var hashes = request.Images.Concat(request.Mask is null ? Enumerable.Empty<ImageSource>() : new[] { request.Mask })
+                .Where(s => s.IsFile).Select(s => s.Value).Distinct().ToDictionary(p => p, RequestFingerprint.HashFile);
+            string endpoint = _connection.EditsUri(request.Model).AbsoluteUri;
+            string key = RequestFingerprint.Full(request, endpoint, path => hashes[path]);
+            if (_holdings?.Take(key) is { } holder)
+            {
+                _sink.Verbose($"{request.Source.Display} is held by {holder.BatchId} ({holder.Status}); not submitted again.");
+                return false;
+            }
+            var fileIds = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var path in hashes.Keys)
+            {
+                fileIds[path] = await UploadOnceAsync(path, hashes[path], cancellation).ConfigureAwait(false);
+            }
+            ImageSource Uploaded(ImageSource source) => source.IsFile ? ImageSource.FileId(fileIds[source.Value]) : source;
+            var line = new ImageEditRequest(request.Images.Select(Uploaded).ToList(), request.Prompt, request.Mask is null ? null : Uploaded(request.Mask),
+                request.Fields.Select(f => new KeyValuePair<string, object?>(f.Key.WireName, f.Value)), stream: false, forBatch: true);
+            lock (_writeGate)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                string customId = $"{Plan}-{Requests:D6}";
+                if (!_countOnly)
+                {
+                    Write(LineBytes(customId, line));
+                    _pendingRecord.Add(new BatchRequestLine
+                    {
+                        Plan = Plan,
+                        CustomId = customId,
+                        Source = request.SourcePath,
+                        Stem = request.Source.Stem,
+                        Count = request.Count ?? 1,
+                        Key = key,
+                        QuickKey = RequestFingerprint.Quick(request, endpoint),
+                        Endpoint = endpoint,
+                        Model = request.Model,
+                        Prompt = request.Prompt,
+                        Fields = request.Fields.Any() ? request.Fields.ToDictionary(f => f.Key.WireName, f => f.Value) : null,
+                        Sources = request.Images.Select((image, i) => Source(image, i == 0 ? "image" : "reference", hashes))
+                            .Concat(request.Mask is null ? Enumerable.Empty<RecordSource>() : new[] { Source(request.Mask, "mask", hashes) }).ToList(),
+                    });
+                    if (_pendingRecord.Count >= RecordFlushLines)
+                    {
+                        FlushRecord();
+                    }
+                }
+                else
+                {
+                    if (_parts.Count == 0 || _parts[_parts.Count - 1].Lines >= _maxLines)
+                    {
+                        _parts.Add(new Part(null, Requests));
+                    }
+                    _parts[_parts.Count - 1].Lines++;
+                }
+                Requests++;
+            }
+            return true;
+        }
+
+        /// <summary>
+        /// Uploads every part (purpose batch) and creates a batch for each; the record then says which batch carries which
+        /// lines. Each part is announced in the record first, and its file stays held until its batch is on record.
+        /// </summary>
+        public async Task<List<ImageEditBatch>> SubmitAsync(string outputDirectory, CancellationToken cancellation)
         {
             FlushRecord();
             var batches = new List<ImageEditBatch>();
-            foreach (var part in _parts)
+            for (int index = 0; index < _parts.Count; index++)
             {
+                var part = _parts[index];
+                part.Hold = PartFiles.Hold(part.Path!);
                 part.Stream!.Dispose();
-                var file = await FilesApi.UploadAsync(_connection, part.Path!, "batch", _sink, _cancellation).ConfigureAwait(false);
-                var batch = await BatchesApi.CreateAsync(_connection, file.FileId, Plan, _sink, _cancellation).ConfigureAwait(false);
+                part.Stream = null;
+                var pending = new PendingBatchLine
+                {
+                    Id = Guid.NewGuid().ToString("N"),
+                    Time = DateTimeOffset.UtcNow,
+                    Plan = Plan,
+                    Part = index,
+                    FirstLine = part.FirstLine,
+                    Requests = part.Lines,
+                    PartName = Path.GetFileName(part.Path!),
+                    PartLength = part.Bytes,
+                };
+                _record.AppendObjects(new object[] { pending });
+                var file = await FilesApi.UploadAsync(_connection, part.Path!, "batch", UploadExpiry, _sink, cancellation).ConfigureAwait(false);
+                var batch = await BatchesApi.CreateAsync(_connection, file.FileId, Plan, index, _sink, cancellation).ConfigureAwait(false);
                 _record.AppendObjects(new object[]
                 {
-                    new BatchLine { Time = DateTimeOffset.UtcNow, Id = batch.Id, Plan = Plan, Part = _parts.IndexOf(part), FirstLine = part.FirstLine, Requests = part.Lines, InputFileId = file.FileId },
+                    new BatchLine
+                    {
+                        Time = DateTimeOffset.UtcNow, Id = batch.Id, Plan = Plan, Part = index, FirstLine = part.FirstLine, Requests = part.Lines, InputFileId = file.FileId,
+                        Pending = pending.Id,
+                    },
                 });
                 _sink.Verbose($"Created {batch.Id} with {part.Lines} request(s) from {file.FileId}.");
-                ImageFileWriter.TryDelete(part.Path!);
+                Release(part);
+                Submitted += part.Lines;
                 batches.Add(BatchesApi.ToBatch(batch, outputDirectory));
             }
             return batches;
@@ -155,20 +222,60 @@ namespace ImageEdit.Operations
 
         public void Dispose()
         {
-            foreach (var part in _parts.Where(p => p.Path != null))
+            lock (_writeGate)
             {
-                part.Stream?.Dispose();
-                ImageFileWriter.TryDelete(part.Path!);
+                foreach (var part in _parts.Where(p => p.Path != null))
+                {
+                    Release(part);
+                }
             }
         }
 
-        /// <summary>Whether a file an earlier batch uploaded is still in the Files API.</summary>
-        private bool StillUploaded(string fileId)
+        /// <summary>Closes a part file and deletes it: its batch is on record, or it will never be submitted.</summary>
+        private static void Release(Part part)
+        {
+            part.Stream?.Dispose();
+            part.Stream = null;
+            part.Hold?.Dispose();
+            part.Hold = null;
+            ImageFileWriter.TryDelete(part.Path!);
+            TemporaryFiles.Untrack(part.Path!);
+        }
+
+        /// <summary>The file ID of an image, uploaded once per command however many requests share it.</summary>
+        private Task<string> UploadOnceAsync(string path, string sha, CancellationToken cancellation)
+        {
+            if (_countOnly)
+            {
+                return _uploads.GetOrAdd(sha, _ => new Lazy<Task<string>>(() =>
+                {
+                    if (_recordedUploads.TryGetValue(sha, out var known))
+                    {
+                        return Task.FromResult(known);
+                    }
+                    Interlocked.Increment(ref _uploadCount);
+                    return Task.FromResult("file-(not uploaded under -WhatIf)");
+                })).Value;
+            }
+            return _uploads.GetOrAdd(sha, _ => new Lazy<Task<string>>(() => Task.Run(async () =>
+            {
+                if (_recordedUploads.TryGetValue(sha, out var known) && await StillUsableAsync(known, cancellation).ConfigureAwait(false))
+                {
+                    return known;
+                }
+                // An earlier batch's upload that has since been deleted, or expires too soon, is uploaded again.
+                Interlocked.Increment(ref _uploadCount);
+                return await UploadImageAsync(path, sha, cancellation).ConfigureAwait(false);
+            }, cancellation))).Value;
+        }
+
+        /// <summary>Whether a file an earlier batch uploaded is still in the Files API, and will be for a new batch's window.</summary>
+        private async Task<bool> StillUsableAsync(string fileId, CancellationToken cancellation)
         {
             try
             {
-                FilesApi.GetAsync(_connection, fileId, _sink, _cancellation).GetAwaiter().GetResult();
-                return true;
+                var file = await FilesApi.GetAsync(_connection, fileId, _sink, cancellation).ConfigureAwait(false);
+                return file.ExpiresAt is null || DateTimeOffset.FromUnixTimeSeconds(file.ExpiresAt.Value) > DateTimeOffset.UtcNow + ReuseMargin;
             }
             catch (ApiException error) when ((int)error.StatusCode == 404)
             {
@@ -176,11 +283,21 @@ namespace ImageEdit.Operations
             }
         }
 
-        private string UploadImage(string path, string sha)
+        private async Task<string> UploadImageAsync(string path, string sha, CancellationToken cancellation)
         {
-            var file = FilesApi.UploadAsync(_connection, path, "vision", _sink, _cancellation).GetAwaiter().GetResult();
+            var pending = new PendingUploadLine
+            {
+                Id = Guid.NewGuid().ToString("N"),
+                Time = DateTimeOffset.UtcNow,
+                Sha256 = sha,
+                Length = Images.FileTarget.Length(path),
+                Name = Path.GetFileName(path),
+                Path = path,
+            };
+            _record.AppendObjects(new object[] { pending });
+            var file = await FilesApi.UploadAsync(_connection, path, "vision", UploadExpiry, _sink, cancellation).ConfigureAwait(false);
             // Recorded at once: a run stopped after this upload still knows it, and the next one does not upload it again.
-            _record.AppendObjects(new object[] { new UploadLine { Time = DateTimeOffset.UtcNow, Sha256 = sha, Length = file.Bytes, FileId = file.FileId, Path = path } });
+            _record.AppendObjects(new object[] { new UploadLine { Time = DateTimeOffset.UtcNow, Sha256 = sha, Length = file.Bytes, FileId = file.FileId, Path = path, Pending = pending.Id } });
             return file.FileId;
         }
 
@@ -202,10 +319,10 @@ namespace ImageEdit.Operations
             var part = _parts.Count == 0 ? null : _parts[_parts.Count - 1];
             if (part is null || part.Lines >= _maxLines || part.Bytes + line.Length > _maxBytes)
             {
-                string path = Path.Combine(_record.Folder, $".imageedit-batch-{Plan}-{_parts.Count}.jsonl");
+                string path = Path.Combine(_record.Folder, PartFiles.Name(Plan, _parts.Count));
                 part = new Part(path, Requests)
                 {
-                    Stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024),
+                    Stream = PartFiles.Create(path),
                 };
                 TemporaryFiles.Track(path);
                 _parts.Add(part);
@@ -242,6 +359,8 @@ namespace ImageEdit.Operations
             public string? Path { get; }
             public int FirstLine { get; }
             public FileStream? Stream { get; set; }
+            /// <summary>Keeps the part file held (locked) from its writer's close until its batch is on record.</summary>
+            public FileStream? Hold { get; set; }
             public long Bytes { get; set; }
             public int Lines { get; set; }
         }

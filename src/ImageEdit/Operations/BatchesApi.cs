@@ -18,16 +18,60 @@ namespace ImageEdit.Operations
     {
         public const string Endpoint = "/v1/images/edits";
 
-        public static Task<BatchDto> CreateAsync(ApiConnection connection, string inputFileId, string plan, ILog log, CancellationToken cancellation)
+        /// <summary>
+        /// Creates a batch of one part of a plan; the plan and part go into its metadata. Creating is not idempotent, so
+        /// after a try whose outcome is unknown the batch that carries this plan and part is looked for and adopted, and
+        /// only when there is none is the call sent again.
+        /// </summary>
+        public static Task<BatchDto> CreateAsync(ApiConnection connection, string inputFileId, string plan, int part, ILog log, CancellationToken cancellation)
         {
             var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
             {
                 ["input_file_id"] = inputFileId,
                 ["endpoint"] = Endpoint,
                 ["completion_window"] = "24h",
-                ["metadata"] = new Dictionary<string, string> { ["created_by"] = "ImageEdit", ["plan"] = plan },
+                ["metadata"] = new Dictionary<string, string>
+                {
+                    ["created_by"] = "ImageEdit",
+                    ["plan"] = plan,
+                    ["part"] = part.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                },
             });
-            return Send<BatchDto>(connection, new ApiCall(HttpMethod.Post, connection.BatchesUri(), "a new batch", (_, _) => Json(body)), log, cancellation);
+            var since = DateTimeOffset.UtcNow;
+            return new ApiClient(connection, log).SendOnceAsync(new ApiCall(HttpMethod.Post, connection.BatchesUri(), "a new batch", (_, _) => Json(body)),
+                (response, attempt) => FilesApi.ReadJsonAsync<BatchDto>(response, attempt),
+                token => FindAsync(connection, plan, part, since - TimeSpan.FromDays(1), log, token), cancellation);
+        }
+
+        /// <summary>
+        /// The batch whose metadata names this plan and part (a batch created by an earlier try or run), looking through
+        /// the batches created since <paramref name="since"/>, newest first, page by page; or null.
+        /// </summary>
+        public static async Task<BatchDto?> FindAsync(ApiConnection connection, string plan, int part, DateTimeOffset since, ILog log, CancellationToken cancellation)
+        {
+            var client = new ApiClient(connection, log);
+            string partText = part.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            long from = since.ToUnixTimeSeconds();
+            string? after = null;
+            while (true)
+            {
+                var uri = new Uri(connection.BatchesUri() + "?limit=100" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after)));
+                var page = await client.SendAsync(new ApiCall(HttpMethod.Get, uri, $"the batches of plan {plan}"),
+                    (response, attempt) => FilesApi.ReadJsonAsync<BatchListDto>(response, attempt), cancellation).ConfigureAwait(false);
+                foreach (var batch in page.Data)
+                {
+                    if (batch.Metadata != null && batch.Metadata.TryGetValue("plan", out var named) && named == plan
+                        && (batch.Metadata.TryGetValue("part", out var namedPart) ? namedPart == partText : part == 0))
+                    {
+                        return batch;
+                    }
+                }
+                if (!page.HasMore || page.Data.Count == 0 || page.Data.Min(b => b.CreatedAt) < from)
+                {
+                    return null;
+                }
+                after = page.Data[page.Data.Count - 1].Id;
+            }
         }
 
         public static Task<BatchDto> GetAsync(ApiConnection connection, string id, ILog log, CancellationToken cancellation) =>

@@ -27,6 +27,7 @@ namespace ImageEdit.Operations
         private int _resumed;
         private int _failed;
         private int _wouldSend;
+        private int _submitted;
         private int _imagesSaved;
         private long _inputTokens;
         private long _outputTokens;
@@ -36,6 +37,8 @@ namespace ImageEdit.Operations
         public int Resumed => Volatile.Read(ref _resumed);
         public int Failed => Volatile.Read(ref _failed);
         public int WouldSend => Volatile.Read(ref _wouldSend);
+        /// <summary>Inputs submitted in batches (Start-ImageEditBatch).</summary>
+        public int Submitted => Volatile.Read(ref _submitted);
         public int ImagesSaved => Volatile.Read(ref _imagesSaved);
         public long InputTokens => Interlocked.Read(ref _inputTokens);
         public long OutputTokens => Interlocked.Read(ref _outputTokens);
@@ -56,5 +59,6 @@ namespace ImageEdit.Operations
         public void AddResumed() => Interlocked.Increment(ref _resumed);
         public void AddFailed() => Interlocked.Increment(ref _failed);
         public void AddWouldSend() => Interlocked.Increment(ref _wouldSend);
+        public void AddSubmitted(int inputs) => Interlocked.Add(ref _submitted, inputs);
     }
 }

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.IO;
 using System.Net.Http;
 using System.Text.Json;
@@ -12,10 +14,24 @@ using ImageEdit.Responses;
 
 namespace ImageEdit.Operations
 {
-    /// <summary>The Files API calls: upload a file (streamed from disk), delete one.</summary>
+    /// <summary>The Files API calls: upload a file (streamed from disk, never stored twice), list, read and delete files.</summary>
     internal static class FilesApi
     {
-        public static async Task<ImageEditFile> UploadAsync(ApiConnection connection, string path, string purpose, IOutputSink sink, CancellationToken cancellation)
+        /// <summary>The Files API's bounds for expires_after.seconds: one hour to 30 days.</summary>
+        public static readonly TimeSpan MinimumExpiry = TimeSpan.FromHours(1);
+        public static readonly TimeSpan MaximumExpiry = TimeSpan.FromDays(30);
+
+        /// <summary>How far the API's clock may be behind ours when looking for a file an earlier try stored.</summary>
+        private static readonly TimeSpan ClockSlack = TimeSpan.FromMinutes(1);
+
+        /// <summary>
+        /// Uploads a file. An upload is not idempotent (a second try stores a second file), so after a try whose outcome is
+        /// unknown, the files of this purpose are looked through first: one with this name and length, created since the
+        /// first try began, is adopted (and any further such copy deleted); only when there is none is it sent again.
+        /// </summary>
+        /// <param name="expiresAfter">When the API deletes the file by itself, counted from its upload; null keeps it until deleted.</param>
+        public static async Task<ImageEditFile> UploadAsync(ApiConnection connection, string path, string purpose, TimeSpan? expiresAfter, IOutputSink sink,
+            CancellationToken cancellation)
         {
             long length = FileTarget.Length(path);
             string name = Path.GetFileName(path);
@@ -23,14 +39,69 @@ namespace ImageEdit.Operations
             {
                 var body = new MultipartFormBody(token, bytesSent);
                 body.AddText("purpose", purpose);
+                if (expiresAfter is { } expiry)
+                {
+                    body.AddText("expires_after[anchor]", "created_at");
+                    body.AddText("expires_after[seconds]", ((long)expiry.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
                 body.AddFile("file", path, Requests.MultipartEditEncoder.SniffContentType(path), length,
                     purpose == "batch" ? null : Requests.MultipartEditEncoder.BodyCheckFor(path));
                 return body;
             }, length);
             var client = new ApiClient(connection, sink, new UploadProgress(sink.WriteProgress, sink.BatchActivityId));
-            var file = await client.SendAsync(call, (response, attempt) => ReadJsonAsync<FileDto>(response, attempt), cancellation).ConfigureAwait(false);
-            return new ImageEditFile(file.Id, file.Filename, file.Bytes, file.Purpose, DateTimeOffset.FromUnixTimeSeconds(file.CreatedAt),
-                file.ExpiresAt is long expires ? DateTimeOffset.FromUnixTimeSeconds(expires) : (DateTimeOffset?)null, file.Status, path);
+            var since = DateTimeOffset.UtcNow;
+            var file = await client.SendOnceAsync(call, (response, attempt) => ReadJsonAsync<FileDto>(response, attempt),
+                token => FindUploadAsync(connection, purpose, name, length, since, sink, token), cancellation).ConfigureAwait(false);
+            return ToFile(file, path);
+        }
+
+        public static ImageEditFile ToFile(FileDto file, string? path) => new ImageEditFile(file.Id, file.Filename, file.Bytes, file.Purpose,
+            DateTimeOffset.FromUnixTimeSeconds(file.CreatedAt), file.ExpiresAt is long expires ? DateTimeOffset.FromUnixTimeSeconds(expires) : (DateTimeOffset?)null, file.Status, path);
+
+        /// <summary>
+        /// The file an upload of <paramref name="name"/> (<paramref name="length"/> bytes, this purpose) made since
+        /// <paramref name="since"/>, or null. When several are found, the first is taken; with <paramref name="deleteExtras"/>
+        /// (tries of one upload in this process, so the copies are all its own) the others are deleted.
+        /// </summary>
+        public static async Task<FileDto?> FindUploadAsync(ApiConnection connection, string purpose, string name, long length, DateTimeOffset since, IOutputSink sink,
+            CancellationToken cancellation, bool deleteExtras = true)
+        {
+            long from = (since - ClockSlack).ToUnixTimeSeconds();
+            var found = (await ListSinceAsync(connection, purpose, from, sink, cancellation).ConfigureAwait(false))
+                .Where(f => f.Filename == name && f.Bytes == length).OrderBy(f => f.CreatedAt).ToList();
+            foreach (var extra in deleteExtras ? found.Skip(1) : Enumerable.Empty<FileDto>())
+            {
+                sink.Verbose($"{extra.Id} is a second copy of {name} left by a retried upload; deleting it.");
+                await DeleteAsync(connection, extra.Id, sink, cancellation).ConfigureAwait(false);
+            }
+            return found.FirstOrDefault();
+        }
+
+        /// <summary>The files of a purpose created at or after <paramref name="fromUnixTime"/>, newest first, page by page.</summary>
+        private static async Task<List<FileDto>> ListSinceAsync(ApiConnection connection, string purpose, long fromUnixTime, ILog log, CancellationToken cancellation)
+        {
+            var files = new List<FileDto>();
+            var client = new ApiClient(connection, log);
+            string? after = null;
+            while (true)
+            {
+                string query = $"purpose={Uri.EscapeDataString(purpose)}&order=desc&limit=1000" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after));
+                var page = await client.SendAsync(new ApiCall(HttpMethod.Get, new Uri(connection.FilesUri() + "?" + query), $"the files of purpose {purpose}"),
+                    (response, attempt) => ReadJsonAsync<FileListDto>(response, attempt), cancellation).ConfigureAwait(false);
+                foreach (var file in page.Data)
+                {
+                    if (file.CreatedAt < fromUnixTime)
+                    {
+                        return files;
+                    }
+                    files.Add(file);
+                }
+                if (!page.HasMore || page.Data.Count == 0)
+                {
+                    return files;
+                }
+                after = page.Data[page.Data.Count - 1].Id;
+            }
         }
 
         /// <summary>Reads one file's object (to learn that it still exists).</summary>

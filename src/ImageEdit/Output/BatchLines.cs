@@ -17,6 +17,8 @@ namespace ImageEdit.Output
         [JsonPropertyName("length")] public long Length { get; set; }
         [JsonPropertyName("fileId")] public string FileId { get; set; } = "";
         [JsonPropertyName("path")] public string? Path { get; set; }
+        /// <summary>The pending line this upload settles, when one was written before it.</summary>
+        [JsonPropertyName("pending")] public string? Pending { get; set; }
     }
 
     /// <summary>One request of a batch: its custom_id, its input, what its results are named after, and its fingerprint.</summary>
@@ -48,5 +50,48 @@ namespace ImageEdit.Output
         [JsonPropertyName("firstLine")] public int FirstLine { get; set; }
         [JsonPropertyName("requests")] public int Requests { get; set; }
         [JsonPropertyName("inputFileId")] public string InputFileId { get; set; } = "";
+        /// <summary>The pending line this batch settles.</summary>
+        [JsonPropertyName("pending")] public string? Pending { get; set; }
+    }
+
+    // Calls that are not idempotent (an upload, creating a batch) are announced in the record before they are sent, so
+    // that a run killed while one was in flight leaves word of it: the next run into the folder looks for what the call
+    // made (a file by name and length, a batch by its plan and part) and adopts it, instead of making it twice. A pending
+    // line is settled by the upload or batch line that names it, or by a settled line when nothing was made.
+
+    /// <summary>An image about to be uploaded for a batch.</summary>
+    internal sealed class PendingUploadLine
+    {
+        [JsonPropertyName("type")] public string Type { get; set; } = "pendingUpload";
+        [JsonPropertyName("id")] public string Id { get; set; } = "";
+        [JsonPropertyName("time")] public DateTimeOffset Time { get; set; }
+        [JsonPropertyName("sha256")] public string Sha256 { get; set; } = "";
+        [JsonPropertyName("length")] public long Length { get; set; }
+        [JsonPropertyName("name")] public string Name { get; set; } = "";
+        [JsonPropertyName("path")] public string? Path { get; set; }
+        [JsonPropertyName("purpose")] public string Purpose { get; set; } = "vision";
+    }
+
+    /// <summary>A part of a plan about to be uploaded (as <see cref="PartName"/>) and made a batch.</summary>
+    internal sealed class PendingBatchLine
+    {
+        [JsonPropertyName("type")] public string Type { get; set; } = "pendingBatch";
+        [JsonPropertyName("id")] public string Id { get; set; } = "";
+        [JsonPropertyName("time")] public DateTimeOffset Time { get; set; }
+        [JsonPropertyName("plan")] public string Plan { get; set; } = "";
+        [JsonPropertyName("part")] public int Part { get; set; }
+        [JsonPropertyName("firstLine")] public int FirstLine { get; set; }
+        [JsonPropertyName("requests")] public int Requests { get; set; }
+        [JsonPropertyName("partName")] public string PartName { get; set; } = "";
+        [JsonPropertyName("partLength")] public long PartLength { get; set; }
+    }
+
+    /// <summary>A pending line a later run looked into and found nothing made for.</summary>
+    internal sealed class SettledLine
+    {
+        [JsonPropertyName("type")] public string Type { get; set; } = "settled";
+        [JsonPropertyName("id")] public string Id { get; set; } = "";
+        [JsonPropertyName("time")] public DateTimeOffset Time { get; set; }
+        [JsonPropertyName("outcome")] public string Outcome { get; set; } = "";
     }
 }

@@ -20,6 +20,13 @@ namespace ImageEdit.Responses
         [JsonPropertyName("cancelled_at")] public long? CancelledAt { get; set; }
         [JsonPropertyName("request_counts")] public BatchCountsDto? RequestCounts { get; set; }
         [JsonPropertyName("errors")] public BatchErrorsDto? Errors { get; set; }
+        [JsonPropertyName("metadata")] public Dictionary<string, string>? Metadata { get; set; }
+    }
+
+    internal sealed class BatchListDto
+    {
+        [JsonPropertyName("data")] public List<BatchDto> Data { get; set; } = new List<BatchDto>();
+        [JsonPropertyName("has_more")] public bool HasMore { get; set; }
     }
 
     internal sealed class BatchCountsDto

@@ -16,6 +16,12 @@ namespace ImageEdit.Responses
         [JsonPropertyName("status")] public string? Status { get; set; }
     }
 
+    internal sealed class FileListDto
+    {
+        [JsonPropertyName("data")] public List<FileDto> Data { get; set; } = new List<FileDto>();
+        [JsonPropertyName("has_more")] public bool HasMore { get; set; }
+    }
+
     internal sealed class DeletedDto
     {
         [JsonPropertyName("id")] public string Id { get; set; } = "";

@@ -1,0 +1,229 @@
+#Requires -Modules Pester
+# Start-ImageEditBatch under faults (issue 19, items 2, 3, 12 and 15): calls that are not idempotent (creating a batch,
+# uploading a file) whose answer is lost, kill -9 at each phase, -Resume while a batch still runs, part files left behind,
+# and Ctrl+C during the uploads. Every case counts on the server: no batch or file made twice, nothing left in the folder.
+
+Describe 'Start-ImageEditBatch under faults' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'TestApiServer.psm1') -Force
+        $script:server = Enter-ImageEditTestSession
+        $suite = Join-Path $PSScriptRoot '../corpus/pngsuite' | Resolve-Path | Select-Object -ExpandProperty Path
+        $script:inputs = Join-Path $TestDrive 'inputs'
+        New-Item -ItemType Directory $inputs | Out-Null
+        Get-ChildItem $suite -Filter 'bas*.png' | Select-Object -First 3 | ForEach-Object { Copy-Item $_.FullName (Join-Path $inputs $_.Name) }
+        $script:headers = @{ Authorization = "Bearer $($server.ApiKey)" }
+        function Invoke-Control([string] $Path, $Body) {
+            $json = if ($null -eq $Body) { '{}' } else { ConvertTo-Json -InputObject $Body -Depth 5 }
+            Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/$Path" -Body $json -ContentType 'application/json'
+        }
+        # What the server holds now, through the API itself.
+        function Get-ServerBatch { @((Invoke-RestMethod -Uri "$($server.Root)/v1/batches?limit=100" -Headers $headers).data) }
+        function Get-ServerFile([string] $Purpose) { @((Invoke-RestMethod -Uri "$($server.Root)/v1/files?purpose=$Purpose" -Headers $headers).data) }
+        function Get-CreateCall { @(Get-TestApiRequest $server | Where-Object { $_.method -eq 'POST' -and $_.path -eq '/v1/batches' }) }
+        function Read-Record([string] $Folder) { Get-Content (Join-Path $Folder 'imageedit-record.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } }
+        function Get-PartFile([string] $Folder) { if (-not (Test-Path -LiteralPath $Folder)) { return @() }; @(Get-ChildItem -LiteralPath $Folder -Force -Filter '.imageedit-batch-*') }
+        # Waits (at most a minute) until the server shows what a held-open phase has done.
+        function Wait-Until([scriptblock] $Condition, [string] $What) {
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            while (-not (& $Condition)) {
+                if ($watch.Elapsed.TotalSeconds -gt 60) { throw "Timed out waiting for $What" }
+                Start-Sleep -Milliseconds 100
+            }
+        }
+        # A child pwsh running Start-ImageEditBatch on the inputs into $Folder, not waited for (it is killed).
+        function Start-BatchChild([string] $Folder) {
+            $script = "Import-Module '$env:IMAGEEDIT_TEST_MODULE'; `$env:OPENAI_API_KEY = '$($server.ApiKey)'; `$env:OPENAI_BASE_URL = '$($server.BaseUri)'; " +
+                "Get-ChildItem '$inputs' | Start-ImageEditBatch -Prompt 'x' -OutputDirectory '$Folder' -TimeoutSec 300"
+            $info = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+            if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+            foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $script) { $info.ArgumentList.Add($argument) }
+            $info.UseShellExecute = $false
+            $info.RedirectStandardOutput = $true
+            $info.RedirectStandardError = $true
+            [System.Diagnostics.Process]::Start($info)
+        }
+    }
+
+    AfterAll {
+        Exit-ImageEditTestSession $server
+    }
+
+    BeforeEach {
+        Reset-TestApiServer $server
+    }
+
+    It 'adopts the batch a create call made when its answer is lost (<Action>), instead of creating a second one' -ForEach @(
+        @{ Action = 'hang-after' }, @{ Action = 'reset-after' }
+    ) {
+        $out = Join-Path $TestDrive "create-$Action"
+        Set-TestApiFault $server @(@{ method = 'POST'; path = '/v1/batches'; action = $Action })
+        $all = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -TimeoutSec 2 -Verbose 4>&1
+        $verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        $batch = @($all | Where-Object { $_ -is [ImageEdit.Models.ImageEditBatch] })
+        Get-ServerBatch | Should -HaveCount 1 -Because 'the first try created the batch; a second would run (and bill) every line again'
+        Get-CreateCall | Should -HaveCount 1
+        $batch | Should -HaveCount 1
+        $batch.Id | Should -Be (Get-ServerBatch)[0].id
+        @(Read-Record $out | Where-Object type -EQ 'batch').id | Should -Be @($batch.Id)
+        ($verbose.Message -join "`n") | Should -Match 'adopted'
+        Get-PartFile $out | Should -BeNullOrEmpty
+    }
+
+    It 'sends a create call again only after finding that the first made nothing, and says so' {
+        $out = Join-Path $TestDrive 'create-500'
+        Set-TestApiFault $server @(@{ method = 'POST'; path = '/v1/batches'; action = 'status'; status = 500 })
+        $verbose = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Verbose 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        Get-ServerBatch | Should -HaveCount 1
+        Get-TestApiFault $server | Should -HaveCount 1 -Because 'the first try was answered 500 without being handled'
+        Get-CreateCall | Should -HaveCount 1
+        @(Get-TestApiRequest $server | Where-Object { $_.method -eq 'GET' -and $_.path -eq '/v1/batches' }).Count | Should -BeGreaterThan 0 -Because 'it looked before sending again'
+        ($verbose.Message -join "`n") | Should -Match 'found none.*sending it again'
+    }
+
+    It 'adopts an upload whose answer is lost (purpose <Purpose>) instead of storing the file twice' -ForEach @(
+        @{ Purpose = 'vision'; Skip = 1 }, @{ Purpose = 'batch'; Skip = 3 }
+    ) {
+        $out = Join-Path $TestDrive "upload-$Purpose"
+        Set-TestApiFault $server @(@{ method = 'POST'; path = '/v1/files'; action = 'hang-after'; skip = $Skip })
+        $batch = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -TimeoutSec 2
+        Get-TestApiFault $server | Should -HaveCount 1
+        Get-ServerFile 'vision' | Should -HaveCount 3
+        Get-ServerFile 'batch' | Should -HaveCount 1
+        $batch.InputFileId | Should -Be (Get-ServerFile 'batch')[0].id
+        $recorded = @(Read-Record $out | Where-Object type -EQ 'upload').fileId | Sort-Object
+        $recorded | Should -Be (@((Get-ServerFile 'vision').id) | Sort-Object)
+    }
+
+    It 'makes its uploads expire 30 days after they were made' {
+        $out = Join-Path $TestDrive 'expiry'
+        $null = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
+        foreach ($file in (Get-ServerFile 'vision') + (Get-ServerFile 'batch')) {
+            $file.expires_at - $file.created_at | Should -Be (30 * 86400)
+        }
+    }
+
+    It 'uploads an image again when the upload the record remembers expires within a new batch''s window' {
+        $out = Join-Path $TestDrive 'expiring'
+        New-Item -ItemType Directory $out | Out-Null
+        $image = (Get-ChildItem $inputs)[0].FullName
+        $soon = Add-ImageEditFile $image -ExpiresAfterDays 1
+        $line = [ordered]@{ type = 'upload'; time = [DateTimeOffset]::UtcNow.ToString('o'); sha256 = (Get-Sha256 $image); length = $soon.Bytes; fileId = $soon.FileId; path = $image }
+        Add-Content (Join-Path $out 'imageedit-record.jsonl') (ConvertTo-Json $line -Compress)
+        $null = Start-ImageEditBatch $image -Prompt 'x' -OutputDirectory $out
+        Get-ServerFile 'vision' | Should -HaveCount 2 -Because 'a file that expires in 24 hours may be gone before the batch runs'
+        @(Read-Record $out | Where-Object type -EQ 'upload')[-1].fileId | Should -Not -Be $soon.FileId
+    }
+
+    It 'Add-ImageEditFile adopts an upload whose answer is lost, and sets the expiry it is given' {
+        $image = (Get-ChildItem $inputs)[0].FullName
+        Set-TestApiFault $server @(@{ method = 'POST'; path = '/v1/files'; action = 'reset-after' })
+        $file = Add-ImageEditFile $image -ExpiresAfterDays 2
+        Get-ServerFile 'vision' | Should -HaveCount 1
+        $file.FileId | Should -Be (Get-ServerFile 'vision')[0].id
+        $file.ExpiresAt - $file.CreatedAt | Should -Be ([timespan]::FromDays(2))
+        $plain = Add-ImageEditFile $image
+        $plain.ExpiresAt | Should -BeNullOrEmpty -Because 'Add-ImageEditFile keeps files until they are removed unless asked'
+    }
+
+    It 'after kill -9 <Phase>, the next -Resume adopts what was made: no batch or file twice, nothing left in the folder' -ForEach @(
+        @{ Phase = 'during the image uploads'; Fault = @{ method = 'POST'; path = '/v1/files'; action = 'hang-after'; skip = 1 }; Made = { (Get-ServerFile 'vision').Count -eq 3 -and (Get-PartFile $out).Count -eq 1 } }
+        @{ Phase = 'during the part upload'; Fault = @{ method = 'POST'; path = '/v1/files'; action = 'hang-after'; skip = 3 }; Made = { (Get-ServerFile 'batch').Count -eq 1 } }
+        @{ Phase = 'during the create call'; Fault = @{ method = 'POST'; path = '/v1/batches'; action = 'hang-after' }; Made = { (Get-ServerBatch).Count -eq 1 } }
+    ) {
+        $out = Join-Path $TestDrive ('kill-' + ($Phase -replace '\W', ''))
+        Set-TestApiFault $server @($Fault)
+        $child = Start-BatchChild $out
+        try {
+            Wait-Until $Made $Phase
+        }
+        finally {
+            $child.Kill()
+            $child.WaitForExit()
+        }
+        if ($Phase -ne 'during the create call') {
+            Get-PartFile $out | Should -Not -BeNullOrEmpty -Because 'kill -9 leaves the part file being written'
+        }
+
+        $batch = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Resume -WarningAction SilentlyContinue
+        Get-ServerBatch | Should -HaveCount 1
+        Get-ServerFile 'vision' | Should -HaveCount 3
+        $batchFiles = @(Get-ServerFile 'batch')
+        $batchFiles | Should -HaveCount 1
+        (Get-ServerBatch)[0].input_file_id | Should -Be $batchFiles[0].id
+        @(Read-Record $out | Where-Object type -EQ 'batch').id | Should -Be @((Get-ServerBatch)[0].id)
+        Get-PartFile $out | Should -BeNullOrEmpty
+
+        Invoke-Control 'batches/advance-all' @{ to = 'completed' } | Out-Null
+        $results = Get-ImageEditBatch -OutputDirectory $out | Receive-ImageEditBatch
+        $results | Should -HaveCount 3
+    }
+
+    It '-Resume does not submit again what a running batch holds, says which batch holds it, and later submits only what it did not complete' {
+        $out = Join-Path $TestDrive 'running'
+        $first = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
+        $again = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Resume -WarningVariable warned -WarningAction SilentlyContinue
+        $again | Should -BeNullOrEmpty
+        Get-CreateCall | Should -HaveCount 1
+        ($warned -join "`n") | Should -Match ([regex]::Escape($first.Id))
+
+        Invoke-Control "batches/$($first.Id)/advance" @{ complete = 2 } | Out-Null
+        $null = $first | Stop-ImageEditBatch -Confirm:$false
+        Invoke-Control "batches/$($first.Id)/advance" $null | Out-Null
+        ($first | Get-ImageEditBatch).Status | Should -Be 'cancelled'
+        $rest = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Resume -WarningVariable warned -WarningAction SilentlyContinue
+        $rest | Should -HaveCount 1
+        @(Read-Record $out | Where-Object { $_.type -eq 'batch' -and $_.id -eq $rest.Id }).requests | Should -Be 1 -Because 'two of the three completed in the first batch, waiting to be received'
+        ($warned -join "`n") | Should -Match 'Receive-ImageEditBatch'
+
+        Invoke-Control 'batches/advance-all' @{ to = 'completed' } | Out-Null
+        $results = Get-ImageEditBatch -OutputDirectory $out | Receive-ImageEditBatch -ErrorAction SilentlyContinue
+        @(Get-SavedImage $out) | Should -HaveCount 3
+    }
+
+    It 'deletes the part files an earlier run left, but not one another run still holds' {
+        $out = Join-Path $TestDrive 'left-behind'
+        New-Item -ItemType Directory $out | Out-Null
+        $stale = Join-Path $out '.imageedit-batch-0123456789ab-0.jsonl'
+        Set-Content $stale '{}'
+        $held = Join-Path $out '.imageedit-batch-ba9876543210-0.jsonl'
+        $holder = [IO.FileStream]::new($held, 'CreateNew', 'Write', 'Read')
+        try {
+            $null = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
+            Test-Path $stale | Should -BeFalse
+            Test-Path $held | Should -BeTrue -Because 'a live run is writing it'
+        }
+        finally {
+            $holder.Dispose()
+        }
+    }
+
+    It 'writes a run summary' {
+        $out = Join-Path $TestDrive 'summary'
+        $null = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -InformationVariable info
+        $summary = @($info.MessageData | Where-Object { $_ -is [ImageEdit.Models.ImageEditRunSummary] })
+        $summary | Should -HaveCount 1
+        $summary[0].Submitted | Should -Be 3
+        $summary[0].Failed | Should -Be 0
+    }
+
+    It 'stops at Ctrl+C during an upload, with its Verbose lines written as it goes' {
+        $out = Join-Path $TestDrive 'stopped'
+        Set-TestApiFault $server @(@{ method = 'POST'; path = '/v1/files'; action = 'hang-after' })
+        $ps = [PowerShell]::Create()
+        $null = $ps.AddScript("Import-Module '$env:IMAGEEDIT_TEST_MODULE'; Get-ChildItem '$inputs' | Start-ImageEditBatch -Prompt 'x' -OutputDirectory '$out' -TimeoutSec 45 -MaximumRetryCount 0 -Verbose")
+        $async = $ps.BeginInvoke()
+        try {
+            Wait-Until { (Get-TestApiFault $server).Count -eq 1 } 'the upload'
+            Wait-Until { @($ps.Streams.Verbose | Where-Object Message -Like 'POST*/v1/files*').Count -gt 0 } 'the upload''s Verbose line while it is in flight'
+            $stop = $ps.BeginStop($null, $null)
+            $stop.AsyncWaitHandle.WaitOne([timespan]::FromSeconds(30)) | Should -BeTrue -Because 'Ctrl+C cancels the upload instead of waiting out -TimeoutSec'
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally {
+            $ps.Dispose()
+        }
+        Get-CreateCall | Should -HaveCount 0
+        Get-PartFile $out | Should -BeNullOrEmpty
+    }
+}
