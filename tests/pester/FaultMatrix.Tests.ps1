@@ -11,7 +11,7 @@
 #   429      429 with retry-after-ms, without handling the request
 
 BeforeDiscovery {
-    $calls = 'edit', 'stream', 'upload', 'file get', 'file delete', 'batch create', 'batch get', 'batch cancel', 'output file download', 'error file download', 'model list'
+    $calls = 'edit', 'stream', 'upload', 'batch image upload', 'batch part upload', 'file get', 'file delete', 'batch create', 'batch get', 'batch cancel', 'output file download', 'error file download', 'model list'
     $faults = 'timeout', 'reset', '5xx', '429'
     $cells = foreach ($call in $calls) { foreach ($fault in $faults) { @{ Call = $call; Fault = $fault } } }
 }
@@ -126,7 +126,8 @@ Describe 'Fault matrix: every HTTP call under every fault' {
                 Fault   = { param($state) @{ method = 'GET'; path = "/v1/files/$($state.ImageFileId)" } }
                 Arrange = {
                     $first = New-SubmittedBatch
-                    $upload = Read-Record $first.Folder | Where-Object type -EQ 'upload' | Select-Object -First 1
+                    $firstInput = (Get-ChildItem $inputs | Select-Object -First 1).FullName
+                    $upload = Read-Record $first.Folder | Where-Object { $_.type -eq 'upload' -and $_.path -eq $firstInput }
                     @{ Folder = $first.Folder; ImageFileId = $upload.fileId; VisionBefore = (Get-ServerFile 'vision').Count }
                 }
                 Act     = { param($state) $o = Get-ChildItem $inputs | Select-Object -First 1 | Start-ImageEditBatch -Prompt 'y' -Model gpt-image-2 -OutputDirectory $state.Folder @capture; New-Run $o $e $w }
@@ -161,6 +162,20 @@ Describe 'Fault matrix: every HTTP call under every fault' {
                     Get-ServerFile 'vision' | Should -HaveCount 4
                     @(Get-ChildItem $state.Folder -Force -Filter '.imageedit-*') | Should -HaveCount 0
                 }
+            }
+            # Start-ImageEditBatch's own uploads: the first of its four images (purpose vision), and its requests file
+            # (purpose batch), which goes after all four.
+            'batch image upload'    = @{
+                Fault   = { param($state) @{ method = 'POST'; path = '/v1/files' } }
+                Arrange = { @{ Folder = New-Folder 'image-upload' } }
+                Act     = { param($state) $o = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -Model gpt-image-2 -OutputDirectory $state.Folder @capture; New-Run $o $e $w }
+                Assert  = { param($state, $run, $fault) & $cases['batch create'].Assert $state $run $fault }
+            }
+            'batch part upload'     = @{
+                Fault   = { param($state) @{ method = 'POST'; path = '/v1/files'; skip = 4 } }
+                Arrange = { @{ Folder = New-Folder 'part-upload' } }
+                Act     = { param($state) $o = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -Model gpt-image-2 -OutputDirectory $state.Folder @capture; New-Run $o $e $w }
+                Assert  = { param($state, $run, $fault) & $cases['batch create'].Assert $state $run $fault }
             }
             'batch get'             = @{
                 Fault   = { param($state) @{ method = 'GET'; path = "/v1/batches/$($state.Submitted.Batch.Id)" } }

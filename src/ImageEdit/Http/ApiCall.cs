@@ -29,6 +29,12 @@ namespace ImageEdit.Http
         public string Subject { get; }
         public Func<CancellationToken, Action<long>?, HttpContent>? BuildBody { get; }
         public long UploadBytes { get; }
+
+        /// <summary>
+        /// Whether the API bills each request it carries out (an edit): sending it again after its answer was lost
+        /// (a timeout or a reset once it was sent) may be paid twice, and is said as a warning, not only in Verbose.
+        /// </summary>
+        public bool Billed { get; set; }
     }
 
     /// <summary>Where the core reports an upload's progress; the cmdlets turn it into Write-Progress.</summary>

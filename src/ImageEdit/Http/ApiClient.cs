@@ -71,6 +71,8 @@ namespace ImageEdit.Http
             bool outcomeUnknown = false;
             for (int attempt = 0; ; attempt++)
             {
+                // Whether this try's request reached the server and its answer was then lost (a timeout, a reset).
+                bool answerLost = false;
                 if (outcomeUnknown && findEarlierOutcome != null)
                 {
                     // An earlier try may have made what this call makes: look before sending it again.
@@ -169,6 +171,7 @@ namespace ImageEdit.Http
                         failure = Describe(ex, tryContext);
                     }
                     outcomeUnknown = unknown;
+                    answerLost = unknown;
                 }
                 finally
                 {
@@ -184,6 +187,12 @@ namespace ImageEdit.Http
                         return (T)adopted;
                     }
                     throw pendingGiveUp;
+                }
+                if (answerLost && call.Billed && findEarlierOutcome is null)
+                {
+                    // Nothing can tell whether the lost try was carried out: the repeat is said where an unattended run's log shows it.
+                    _log.Warning($"The answer to {call.Method} {call.Uri.GetLeftPart(UriPartial.Path)} for {call.Subject} was lost after the request was sent ({failure}); " +
+                        $"it is sent again (retry {attempt + 1} of {_connection.MaximumRetryCount}), so OpenAI may bill it twice.");
                 }
                 _log.Verbose(outcomeUnknown && findEarlierOutcome != null
                     ? $"Try {attempt + 1} failed ({failure}); in {wait.TotalSeconds:0.0} s, looking for what it may have made before sending it again."

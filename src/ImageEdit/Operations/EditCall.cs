@@ -57,7 +57,7 @@ namespace ImageEdit.Operations
                     form.FileSent = fileSent;
                     return form;
                 },
-                uploadBytes);
+                uploadBytes) { Billed = true };
         }
     }
 }
