@@ -262,6 +262,7 @@ namespace ImageEdit.Operations
             var files = new List<RecordFile>();
             var failures = new List<Exception>();
             var data = new List<ImageEditData>();
+            int adopted = 0;
             foreach (var image in answer.Images)
             {
                 if (image.File is null)
@@ -279,6 +280,12 @@ namespace ImageEdit.Operations
                     continue;
                 }
                 files.Add(new RecordFile { Name = Path.GetFileName(saved.Path), Kind = "edited", Index = image.Index, Length = saved.Length, Sha256 = saved.Sha256Hex });
+                if (saved.Adopted)
+                {
+                    adopted++;
+                    _sink.Verbose($"Kept {saved.Path}: it already holds exactly this image.");
+                    continue;
+                }
                 _sink.Verbose($"Saved {saved.Path}");
             }
             var entry = new RecordEntry
@@ -312,7 +319,7 @@ namespace ImageEdit.Operations
                         $"({ex.Message.TrimEnd().TrimEnd('.')}).", ex) { Advice = ReceiveAgainAdvice });
                 }
             }
-            _tally.AddEdited(files.Count, answer.Usage);
+            _tally.AddEdited(data.Count(d => d.Path != null) - adopted, answer.Usage);
             _sink.WriteObject(Result(entry, request, data));
             foreach (var failure in failures)
             {

@@ -94,8 +94,9 @@ namespace ImageEdit.Output
         /// Gives the finished temporary file its final name: base.ext, else "base (2).ext", "base (3).ext"... (or, when
         /// adopting, the first of those names that already holds exactly these bytes).
         /// </summary>
-        internal string Claim(string temporary, OutputName name, string extension, byte[] sha256, long length)
+        internal string Claim(string temporary, OutputName name, string extension, byte[] sha256, long length, out bool adopted)
         {
+            adopted = false;
             string baseName = FitName(name, extension);
             for (int attempt = 1; ; attempt++)
             {
@@ -114,6 +115,7 @@ namespace ImageEdit.Output
                 if (_adoptIdentical && HoldsExactly(candidate, sha256, length))
                 {
                     TryDelete(temporary);
+                    adopted = true;
                     return candidate;
                 }
             }

@@ -78,11 +78,11 @@ namespace ImageEdit.Output
                     {
                         _file.Dispose();
                     }
-                    string path = _writer.Claim(_temporary!, name ?? _name, extension, sha256, _length);
+                    string path = _writer.Claim(_temporary!, name ?? _name, extension, sha256, _length, out bool adopted);
                     CloseQuietly();
                     TemporaryFiles.Untrack(_temporary!);
                     _temporary = null;
-                    return SavedImage.Saved(path, sha256, _length);
+                    return SavedImage.Saved(path, sha256, _length, adopted);
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
