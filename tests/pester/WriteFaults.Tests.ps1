@@ -210,17 +210,20 @@ Describe 'Write faults: nothing the API returned is lost, nothing is paid twice'
     }
 
     Context 'a folder made unwritable for a writer without root''s override (permission denied)' {
-        It 'Edit-Image keeps the image in its result and sends nothing more' -Skip:(-not $canDropOverride) {
-            $out = Join-Path $TestDrive 'denied'
+        It '<Cmdlet> keeps the image in its result and sends nothing more' -Skip:(-not $canDropOverride) -ForEach @(
+            @{ Cmdlet = 'Edit-Image' }
+            @{ Cmdlet = 'Get-ImageEditStream' }
+        ) {
+            $out = Join-Path $TestDrive "denied-$Cmdlet"
             New-Item -ItemType Directory $out | Out-Null
             Set-TestApiScript $server @(@{ delayMs = 1500 })
             $files = (Get-Input 3).FullName -join "','"
             $child = Start-Child -Prefix 'setpriv', '--bounding-set=-dac_override,-dac_read_search' -Script @"
 Import-Module `$env:IMAGEEDIT_TEST_MODULE
 `$env:OPENAI_API_KEY = '$($server.ApiKey)'; `$env:OPENAI_BASE_URL = '$($server.BaseUri)'
-`$objects = @('$files' | Edit-Image -Prompt x -OutputDirectory '$out' -ThrottleLimit 1 -ErrorVariable failures -ErrorAction SilentlyContinue)
+`$objects = @('$files' | $Cmdlet -Prompt x -OutputDirectory '$out' -ThrottleLimit 1 -ErrorVariable failures -ErrorAction SilentlyContinue)
 [pscustomobject]@{
-    Carried = @(`$objects.Data | Where-Object B64Json | ForEach-Object { [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Convert]::FromBase64String(`$_.B64Json))).ToLowerInvariant() })
+    Carried = @(`$objects | ForEach-Object { if (`$_.PSObject.Properties['Data']) { `$_.Data } else { `$_ } } | Where-Object B64Json | ForEach-Object { [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Convert]::FromBase64String(`$_.B64Json))).ToLowerInvariant() })
     Errors = @(`$failures | ForEach-Object { `$_.FullyQualifiedErrorId + ': ' + `$_.Exception.Message })
 } | ConvertTo-Json -Compress
 "@
@@ -318,6 +321,94 @@ Import-Module `$env:IMAGEEDIT_TEST_MODULE
             $notSaved.Count | Should -BeGreaterThan 0
             foreach ($hash in $carried) { $returned | Should -Contain $hash }
             $results.Count + $notCollected.Count | Should -Be 3
+        }
+    }
+
+    Context 'Receive-ImageEditBatch when the folder refuses writes in the middle of the download' {
+        BeforeAll {
+            # A batch of three, its output file sent in two halves 3 s apart; $Sabotage runs in between.
+            function Invoke-DisturbedReceive([string] $Out, [scriptblock] $Sabotage, [switch] $AsChild) {
+                $batch = Start-CompletedBatch $Out 3
+                Set-TestApiFault $server @(@{ method = 'GET'; path = '/v1/files/*/content'; action = 'pause-midway'; delayMs = 3000 })
+                $child = $null
+                $job = $null
+                if ($AsChild) {
+                    # Without CAP_DAC_OVERRIDE, so that permission bits hold for this root-run writer.
+                    $child = Start-Child -Prefix 'setpriv', '--bounding-set=-dac_override,-dac_read_search' -Script @"
+Import-Module `$env:IMAGEEDIT_TEST_MODULE
+`$env:OPENAI_API_KEY = '$($server.ApiKey)'; `$env:OPENAI_BASE_URL = '$($server.BaseUri)'
+`$objects = @(Receive-ImageEditBatch -Id '$($batch.Id)' -OutputDirectory '$Out' -ErrorVariable failures -ErrorAction SilentlyContinue)
+[pscustomobject]@{
+    Results = `$objects.Count
+    Carried = @(`$objects.Data | Where-Object B64Json | ForEach-Object { [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Convert]::FromBase64String(`$_.B64Json))).ToLowerInvariant() })
+    Errors = @(`$failures | ForEach-Object { `$_.FullyQualifiedErrorId })
+} | ConvertTo-Json -Compress
+"@
+                }
+                else {
+                    $job = Start-ThreadJob -ScriptBlock { param($b, $o) Import-Module $env:IMAGEEDIT_TEST_MODULE; $b | Receive-ImageEditBatch -OutputDirectory $o -ErrorVariable failures -ErrorAction SilentlyContinue; $failures | ForEach-Object { "ERROR:$($_.FullyQualifiedErrorId)" } } -ArgumentList $batch, $Out
+                }
+                Wait-Until { @(Get-TestApiFault $server).Count -ge 1 }
+                Start-Sleep -Milliseconds 500
+                & $Sabotage
+                if ($AsChild) {
+                    $child.Process.WaitForExit(60000) | Should -BeTrue
+                    $report = $child.Output.Result | ConvertFrom-Json
+                    return [pscustomobject]@{ Batch = $batch; Results = $report.Results; Carried = @($report.Carried); Errors = @($report.Errors) }
+                }
+                $output = @($job | Wait-Job | Receive-Job)
+                $job | Remove-Job
+                $results = @($output | Where-Object { $_ -isnot [string] })
+                [pscustomobject]@{ Batch = $batch; Results = $results.Count; Carried = @(Get-CarriedHash $results); Errors = @($output | Where-Object { $_ -is [string] } | ForEach-Object { $_ -replace '^ERROR:' }) }
+            }
+            # The first receive kept every answer it read (in a file or a result) and named each input it did not collect;
+            # after the repair, receiving again collects all three once.
+            function Assert-ReceivedOnceAfterRepair($Outcome, [string] $Out) {
+                $returned = @(Get-BatchLine).returnedImageSha256
+                $Outcome.Errors | ForEach-Object { $_ | Should -Not -BeLike 'ConnectionFailed*' }
+                $notSaved = @($Outcome.Errors | Where-Object { $_ -like 'OutputWriteFailed*' })
+                $notCollected = @($Outcome.Errors | Where-Object { $_ -like 'OutputDirectoryNotUsable*' })
+                $notSaved.Count | Should -BeGreaterThan 0
+                $Outcome.Carried.Count | Should -Be $notSaved.Count
+                foreach ($hash in $Outcome.Carried) { $returned | Should -Contain $hash }
+                $Outcome.Results + $notCollected.Count | Should -Be 3
+                $again = @($Outcome.Batch | Receive-ImageEditBatch -ErrorVariable later -ErrorAction SilentlyContinue)
+                $later | Should -BeNullOrEmpty
+                $again | Should -HaveCount 3
+                $saved = @(Get-SavedHash $Out)
+                $saved | Should -HaveCount 3
+                foreach ($hash in $returned) { $saved | Should -Contain $hash }
+                @(Get-ChildItem -LiteralPath $Out -Force -Filter '*.tmp') | Should -HaveCount 0
+                @(Get-BatchLine) | Should -HaveCount 3
+            }
+        }
+
+        It 'a read-only remount: keeps the image in its result, names the rest, and receiving again after the repair collects all' -Skip:(-not $canMount) {
+            $out = New-SmallDisk 'receive-readonly' '8m'
+            $outcome = Invoke-DisturbedReceive $out { & mount -o remount,ro $out }
+            & mount -o remount,rw $out
+            Assert-ReceivedOnceAfterRepair $outcome $out
+        }
+
+        It 'permission refused: keeps the image in its result, names the rest, and receiving again after the repair collects all' -Skip:(-not $canDropOverride) {
+            $out = Join-Path $TestDrive 'receive-denied'
+            $outcome = Invoke-DisturbedReceive $out { & chmod 500 $out } -AsChild
+            & chmod 755 $out
+            Assert-ReceivedOnceAfterRepair $outcome $out
+        }
+
+        It 'the run record made unreadable: every answer read after it is kept in its result' {
+            $out = Join-Path $TestDrive 'receive-record'
+            $outcome = Invoke-DisturbedReceive $out {
+                $record = Join-Path $out 'imageedit-record.jsonl'
+                Remove-Item -LiteralPath $record -Force
+                New-Item -ItemType Directory $record | Out-Null
+            }
+            $returned = @(Get-BatchLine).returnedImageSha256
+            $outcome.Errors | ForEach-Object { $_ | Should -BeLike 'OutputWriteFailed*' }
+            $outcome.Results | Should -Be 3
+            $kept = @(Get-SavedHash $out) + @($outcome.Carried)
+            foreach ($hash in $returned) { $kept | Should -Contain $hash }
         }
     }
 

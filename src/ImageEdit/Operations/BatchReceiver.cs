@@ -71,6 +71,7 @@ namespace ImageEdit.Operations
                 collected[entry.CustomId!] = entry;
             }
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            bool leftWithApi = false;
             foreach (var fileId in new[] { batch.OutputFileId, batch.ErrorFileId }.Where(id => !string.IsNullOrEmpty(id)))
             {
                 try
@@ -85,11 +86,13 @@ namespace ImageEdit.Operations
                 catch (FolderStoppedException)
                 {
                     // The rest of this file is answers that could not be saved: left with the API, reported below.
+                    leftWithApi = true;
                 }
             }
             var missing = requests.Ids.Where(id => !seen.Contains(id)).ToList();
-            if (missing.Count > 0 && _writer.StoppedTakingFiles is { } stopped)
+            if (missing.Count > 0 && leftWithApi)
             {
+                string stopped = _writer.StoppedTakingFiles ?? "";
                 foreach (var id in missing)
                 {
                     var request = requests.Get(id)!;
