@@ -496,7 +496,7 @@ namespace ImageEdit.Commands
         {
             string? folder = OutputFolderPath();
             return folder != null && _writers.TryGetValue(folder, out var writer) && writer.StoppedTakingFiles is { } why
-                ? OutputFolder.StoppedTakingFiles(folder, why, "it was not sent, since its images could not be saved either. Nothing was sent.",
+                ? OutputFolder.StoppedTakingFiles(folder, why, "nothing was sent for this input: its images could not have been saved either.",
                     "Free space in the folder (or make it writable again), then run the same command again with -Resume: only the inputs without a saved result are sent.")
                 : null;
         }

@@ -54,7 +54,14 @@ namespace ImageEdit.Output
         /// folder, not about one name), or null. Once set, the command sends nothing more for this folder: a full disk still
         /// takes the empty probe file of a recheck, and every further answer could only be held in memory.
         /// </summary>
-        public string? StoppedTakingFiles => Volatile.Read(ref _stoppedBy)?.Message.TrimEnd().TrimEnd('.');
+        public string? StoppedTakingFiles => Volatile.Read(ref _stoppedBy) is { } cause ? Reason(cause) : null;
+
+        /// <summary>
+        /// What went wrong, in the system's words, without the hidden temporary name .NET appends ("No space left on
+        /// device : '/out/.imageedit-....tmp'" becomes "No space left on device"): the message names the folder and the image.
+        /// </summary>
+        internal static string Reason(Exception cause) =>
+            System.Text.RegularExpressions.Regex.Replace(cause.Message, @"\s*:?\s*'[^']*\.imageedit-[0-9a-f]{32}\.tmp'", "").TrimEnd().TrimEnd('.');
 
         /// <summary>Notes that the folder failed a write that any file would fail (a full disk, a folder removed or made read-only).</summary>
         public void NoteStopped(Exception cause)

@@ -221,7 +221,7 @@ namespace ImageEdit.Output
         private OutputWriteException Failure(Exception cause)
         {
             _writer.NoteFailedSave(cause);
-            return new OutputWriteException($"Could not save {_name} in {_writer.Directory}: {cause.Message.TrimEnd().TrimEnd('.')}. The image is kept in the result's B64Json instead.", cause)
+            return new OutputWriteException($"Could not save {_name} in {_writer.Directory}: {ImageFileWriter.Reason(cause)}. The image is kept in the result's B64Json instead.", cause)
             {
                 Advice = _writer.AdviceWhenNotSaved,
             };
