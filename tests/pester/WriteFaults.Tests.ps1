@@ -209,6 +209,30 @@ Describe 'Write faults: nothing the API returned is lost, nothing is paid twice'
         }
     }
 
+    Context 'a folder removed while the request is at the server' {
+        It '<Cmdlet> keeps the image in its result and sends nothing more (not even into a folder made again)' -ForEach @(
+            @{ Cmdlet = 'Edit-Image' }
+            @{ Cmdlet = 'Get-ImageEditStream' }
+        ) {
+            $out = Join-Path $TestDrive "removed-$Cmdlet"
+            Set-TestApiScript $server @(@{ delayMs = 1500 })
+            $saboteur = Start-ThreadJob -ArgumentList $out, $server.Root -ScriptBlock {
+                param($out, $root)
+                $deadline = [DateTime]::UtcNow.AddSeconds(30)
+                while (-not @(Invoke-RestMethod "$root/_control/requests" | ForEach-Object { $_ } | Where-Object path -Like '*/images/edits').Count -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+                Remove-Item -LiteralPath $out -Recurse -Force
+            }
+            $objects = @(Get-Input 3 | & $Cmdlet -Prompt 'x' -OutputDirectory $out -ThrottleLimit 1 -ErrorVariable failures -ErrorAction SilentlyContinue)
+            $saboteur | Wait-Job | Remove-Job
+
+            $sent = @(Get-TestApiRequest $server -EditsOnly)
+            $sent | Should -HaveCount 1
+            @(Get-CarriedHash $objects) | Should -Be @($sent.returnedImageSha256)
+            @($failures | Where-Object { $_.FullyQualifiedErrorId -like 'OutputWriteFailed,*' }) | Should -HaveCount 1
+            @($failures | Where-Object { $_.FullyQualifiedErrorId -like 'OutputDirectoryNotUsable,*' }) | Should -HaveCount 2
+        }
+    }
+
     Context 'a folder made unwritable for a writer without root''s override (permission denied)' {
         It '<Cmdlet> keeps the image in its result and sends nothing more' -Skip:(-not $canDropOverride) -ForEach @(
             @{ Cmdlet = 'Edit-Image' }

@@ -82,7 +82,7 @@ namespace ImageEdit.Output
                     CloseQuietly();
                     TemporaryFiles.Untrack(_temporary!);
                     _temporary = null;
-                    return SavedImage.Saved(path, sha256, _length, adopted);
+                    return adopted ? SavedImage.AlreadyThere(path, sha256, _length) : SavedImage.Saved(path, sha256, _length);
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
