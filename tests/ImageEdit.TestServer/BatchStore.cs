@@ -147,6 +147,8 @@ public sealed class BatchModeRequest
     [JsonPropertyName("auto")] public bool? Auto { get; set; }
     [JsonPropertyName("maxRequests")] public int? MaxRequests { get; set; }
     [JsonPropertyName("maxInputBytes")] public long? MaxInputBytes { get; set; }
+    /// <summary>Pad every image a batch line returns to this many bytes (0: no padding), as the edit script's imageBytes does for live edits.</summary>
+    [JsonPropertyName("imageBytes")] public int? ImageBytes { get; set; }
 }
 
 /// <summary>The body of POST /_control/batches/{id}/advance and /_control/batches/advance-all; all optional.</summary>
@@ -175,6 +177,8 @@ public sealed class BatchStore
     public bool Auto { get; set; }
     public int MaxRequests { get; set; } = DefaultMaxRequests;
     public long MaxInputBytes { get; set; } = DefaultMaxInputBytes;
+    /// <summary>When above 0, every image a batch line returns is padded to this many bytes (a full disk needs large answers).</summary>
+    public int ImageBytes { get; set; }
 
     /// <summary>batch_ and 24 letters or digits.</summary>
     public static string NewId() => "batch_" + Random(24);
@@ -213,7 +217,7 @@ public sealed class BatchStore
 
     public IReadOnlyList<BatchFailure> Failures => _failures.Values.ToList();
 
-    public JsonObject ModeJson() => new() { ["auto"] = Auto, ["maxRequests"] = MaxRequests, ["maxInputBytes"] = MaxInputBytes };
+    public JsonObject ModeJson() => new() { ["auto"] = Auto, ["maxRequests"] = MaxRequests, ["maxInputBytes"] = MaxInputBytes, ["imageBytes"] = ImageBytes };
 
     public void Reset()
     {
@@ -223,5 +227,6 @@ public sealed class BatchStore
         Auto = false;
         MaxRequests = DefaultMaxRequests;
         MaxInputBytes = DefaultMaxInputBytes;
+        ImageBytes = 0;
     }
 }

@@ -53,7 +53,7 @@ internal sealed class EventStreamWriter(HttpContext context, RecordedRequest rec
 
     private JsonObject Event(bool completed, int index, int width, int height, string format)
     {
-        byte[] image = step?.ImageBytes is { } size ? ImageFactory.Padded(ImageFactory.Create(width, height, format, index), size) : ImageFactory.Create(width, height, format, recorded.Sequence * 10 + index);
+        byte[] image = step?.ImageBytes is { } size ? ImageFactory.Padded(ImageFactory.Create(width, height, format, recorded.Sequence * 10 + index), size) : ImageFactory.Create(width, height, format, recorded.Sequence * 10 + index);
         lock (recorded.ReturnedImageSha256) recorded.ReturnedImageSha256.Add(TestApiServer.Sha256(image));
         var payload = new JsonObject
         {

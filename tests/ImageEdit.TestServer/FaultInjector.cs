@@ -16,6 +16,8 @@ namespace ImageEdit.TestServer;
 /// connection without sending the answer;</item>
 /// <item>"hang-after": handle the request, then send nothing until the client gives up (a timeout after the request
 /// was sent).</item>
+/// <item>"pause-midway": handle the request, send the first Bytes bytes of the answer (half of it when Bytes is 0), then
+/// pause for DelayMs before the rest (a slow download, during which a test can disturb the client or kill it).</item>
 /// </list>
 /// Repeat: how many matching requests in a row it applies to; Skip: how many matching requests pass untouched first
 /// (the third upload of a run, say).
@@ -29,6 +31,10 @@ public sealed class FaultStep
     [JsonPropertyName("headers")] public Dictionary<string, string>? Headers { get; set; }
     [JsonPropertyName("repeat")] public int Repeat { get; set; } = 1;
     [JsonPropertyName("skip")] public int Skip { get; set; }
+    /// <summary>pause-midway: how many bytes of the answer go before the pause (0: half).</summary>
+    [JsonPropertyName("bytes")] public long Bytes { get; set; }
+    /// <summary>pause-midway: how long the pause lasts, in milliseconds.</summary>
+    [JsonPropertyName("delayMs")] public int DelayMs { get; set; } = 5000;
 }
 
 /// <summary>What a fault did: the route it hit, the action, and the request's sequence number in /_control/requests.</summary>
@@ -44,7 +50,7 @@ public sealed record InjectedFault(
 /// </summary>
 public sealed class FaultInjector
 {
-    private static readonly string[] Actions = ["status", "reset-before", "reset-after", "hang-after"];
+    private static readonly string[] Actions = ["status", "reset-before", "reset-after", "hang-after", "pause-midway"];
     private readonly List<(FaultStep Step, Regex Path, int Left, int Skip)> _steps = new();
     private readonly ConcurrentQueue<InjectedFault> _injected = new();
     private readonly object _gate = new();
@@ -117,7 +123,8 @@ public sealed class FaultInjector
             default:
                 // The handler runs in full, its answer kept here; then the client gets nothing (a reset, or silence).
                 var real = context.Response.Body;
-                context.Response.Body = new MemoryStream();
+                var captured = new MemoryStream();
+                context.Response.Body = captured;
                 try
                 {
                     await next(context);
@@ -125,6 +132,11 @@ public sealed class FaultInjector
                 finally
                 {
                     context.Response.Body = real;
+                }
+                if (step.Action == "pause-midway")
+                {
+                    await SendWithPauseAsync(context, (MemoryStream)captured, step);
+                    return;
                 }
                 if (step.Action == "hang-after")
                 {
@@ -168,6 +180,25 @@ public sealed class FaultInjector
             }
         }
         return null;
+    }
+
+    /// <summary>Sends the captured answer in two parts with a pause between them; a client that leaves ends it early.</summary>
+    private static async Task SendWithPauseAsync(HttpContext context, MemoryStream answer, FaultStep step)
+    {
+        byte[] bytes = answer.ToArray();
+        int first = (int)Math.Clamp(step.Bytes > 0 ? step.Bytes : bytes.Length / 2, 0, bytes.Length);
+        try
+        {
+            context.Response.ContentLength ??= bytes.Length;
+            await context.Response.Body.WriteAsync(bytes.AsMemory(0, first), context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(Math.Max(0, step.DelayMs), context.RequestAborted);
+            await context.Response.Body.WriteAsync(bytes.AsMemory(first), context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || ex is IOException)
+        {
+            context.Abort();
+        }
     }
 
     /// <summary>Reads the request body to its end, so that the client has sent it all before the fault.</summary>

@@ -82,6 +82,7 @@ public sealed partial class TestApiServer
             if (request?.Auto is { } auto) Batches.Auto = auto;
             if (request?.MaxRequests is { } maxRequests) Batches.MaxRequests = maxRequests;
             if (request?.MaxInputBytes is { } maxBytes) Batches.MaxInputBytes = maxBytes;
+            if (request?.ImageBytes is { } imageBytes) Batches.ImageBytes = Math.Max(0, imageBytes);
             return Results.Content(Batches.ModeJson().ToJsonString(), "application/json");
         });
         app.MapGet("/_control/batch-failures", () => Results.Json(Batches.Failures));
@@ -544,7 +545,7 @@ public sealed partial class TestApiServer
         else
         {
             status = 200;
-            responseBody = BuildImagesResponse(recorded, null);
+            responseBody = BuildImagesResponse(recorded, Batches.ImageBytes > 0 ? new ScriptStep { ImageBytes = Batches.ImageBytes } : null);
             if (responseBody["usage"] is JsonObject usage)
             {
                 job.InputTokens += Number(usage["input_tokens"]);

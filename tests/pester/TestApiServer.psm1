@@ -53,8 +53,9 @@ function Set-TestApiScript {
 }
 
 # Queues faults for any route (see FaultStep in the server): @{ method='POST'; path='/v1/batches'; action='hang-after' }.
-# Actions: status (with status=500, 503, 429 ...; the handler does not run), reset-before, reset-after and hang-after
-# (the handler runs, so the batch is created or the file stored, and then the answer is lost or never comes).
+# Actions: status (with status=500, 503, 429 ...; the handler does not run), reset-before, reset-after, hang-after
+# (the handler runs, so the batch is created or the file stored, and then the answer is lost or never comes) and
+# pause-midway (the handler runs, then the first bytes= of the answer, half by default, go and delayMs= passes before the rest).
 function Set-TestApiFault {
     param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)][object[]] $Faults)
     $json = ConvertTo-Json -InputObject @($Faults) -Depth 5

@@ -142,8 +142,23 @@ namespace ImageEdit.Commands
     public sealed class ReceiveImageEditBatchCommand : BatchCommandBase
     {
         private readonly Dictionary<string, (RunRecord Record, ImageFileWriter Writer)> _folders = new Dictionary<string, (RunRecord, ImageFileWriter)>(StringComparer.Ordinal);
+        private readonly RunTally _tally = new RunTally();
+        private readonly System.Diagnostics.Stopwatch _elapsed = System.Diagnostics.Stopwatch.StartNew();
 
         internal override string Activity => "Receiving batches";
+
+        /// <summary>
+        /// The run summary every command ends with: requests collected now (Edited), already collected before (Resumed),
+        /// inputs with an error (Failed), and the images saved and not saved.
+        /// </summary>
+        protected override void EndProcessing()
+        {
+            base.EndProcessing();
+            _elapsed.Stop();
+            WriteInformation(new ImageEditRunSummary(_tally.Edited, _tally.Resumed, _tally.Failed, _tally.ImagesSaved, _tally.InputTokens, _tally.OutputTokens,
+                _tally.TotalTokens, _elapsed.Elapsed, _folders.Values.Select(f => f.Record.Path).FirstOrDefault(), _folders.Values.Sum(f => f.Writer.FailedSaves)),
+                new[] { "ImageEdit", "RunSummary" });
+        }
 
         protected override void ProcessRecord()
         {
@@ -157,7 +172,9 @@ namespace ImageEdit.Commands
                 }
                 if (!_folders.ContainsKey(folder))
                 {
-                    _folders[folder] = (new RunRecord(folder), new ImageFileWriter(folder, force: false));
+                    // Adopting identical files: an image a killed run saved but did not record, or the file still there of a
+                    // request whose other file is being restored, is taken as it is instead of being saved again as "name (2)".
+                    _folders[folder] = (new RunRecord(folder), new ImageFileWriter(folder, force: false, adoptIdentical: true));
                 }
             }
             else
@@ -174,7 +191,7 @@ namespace ImageEdit.Commands
         {
             var (record, writer) = _folders[folder!];
             var batch = await BatchesApi.GetAsync(Connection, id, sink, cancellation).ConfigureAwait(false);
-            await new BatchReceiver(Connection, record, writer, sink).ReceiveAsync(batch, cancellation).ConfigureAwait(false);
+            await new BatchReceiver(Connection, record, writer, sink, _tally).ReceiveAsync(batch, cancellation).ConfigureAwait(false);
         }
     }
 

@@ -29,7 +29,6 @@ namespace ImageEdit.Commands
         private readonly Dictionary<string, LocalCheckException?> _inspectedFolders = new Dictionary<string, LocalCheckException?>(StringComparer.Ordinal);
         private readonly Dictionary<string, LocalCheckException?> _preparedFolders = new Dictionary<string, LocalCheckException?>(StringComparer.Ordinal);
         private readonly Dictionary<string, ImageFileWriter> _writers = new Dictionary<string, ImageFileWriter>(StringComparer.Ordinal);
-        private readonly Dictionary<string, int> _failedSavesSeen = new Dictionary<string, int>(StringComparer.Ordinal);
         private readonly HashSet<string> _warned = new HashSet<string>(StringComparer.Ordinal);
         private bool _warnedOfAnotherEndpoint;
         private readonly Dictionary<string, RunRecord> _records = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
@@ -376,12 +375,11 @@ namespace ImageEdit.Commands
                 return;
             }
             RequireCredentials(Connection);
-            // The folder is created and proven writable before the request is paid for; looked at again once an image
-            // could not be saved in it (the folder deleted, a share gone, the disk full), so that no more is paid for
-            // images that would only be kept in memory.
+            // The folder is created and proven writable before the request is paid for. Once a file could not be written
+            // in it (the disk full, the folder deleted or made read-only, the run record refusing its line), nothing more
+            // is sent for it: decided after the requests before this one have finished, so that their failures count.
             Scheduler.WaitForFreeSlot();
-            RecheckFoldersAfterFailedSaves();
-            if (OutputFolderProblem(prepare: true) is { } folderError)
+            if ((OutputFolderProblem(prepare: true) ?? StoppedFolderProblem()) is { } folderError)
             {
                 WriteError(ErrorRecordFactory.Create(folderError, request.SourcePath));
                 _tally.AddFailed();
@@ -490,21 +488,17 @@ namespace ImageEdit.Commands
         }
 
         /// <summary>
-        /// Forgets the checks of every folder in which an image could not be saved since the last look, so that the next
-        /// request finds out again (before it is paid for) whether the folder still takes files.
+        /// Why nothing more is sent for this input's folder: an earlier file of this command could not be written there.
+        /// A recheck would not do: a full disk still takes the empty probe file, and the run would go on paying for
+        /// images it could only hold in memory.
         /// </summary>
-        private void RecheckFoldersAfterFailedSaves()
+        private LocalCheckException? StoppedFolderProblem()
         {
-            foreach (var writer in _writers.Values)
-            {
-                int failed = writer.FailedSaves;
-                if (failed > (_failedSavesSeen.TryGetValue(writer.Directory, out int seen) ? seen : 0))
-                {
-                    _failedSavesSeen[writer.Directory] = failed;
-                    _preparedFolders.Remove(writer.Directory);
-                    _inspectedFolders.Remove(writer.Directory);
-                }
-            }
+            string? folder = OutputFolderPath();
+            return folder != null && _writers.TryGetValue(folder, out var writer) && writer.StoppedTakingFiles is { } why
+                ? OutputFolder.StoppedTakingFiles(folder, why, "nothing was sent for this input: its images could not have been saved either.",
+                    "Free space in the folder (or make it writable again), then run the same command again with -Resume: only the inputs without a saved result are sent.")
+                : null;
         }
 
         /// <summary>Why -OutputDirectory cannot take the results (checked once per folder and command), or null when it can.</summary>

@@ -19,8 +19,12 @@ namespace ImageEdit.Operations
     /// Collects a batch into its output folder: reads the output and error files line by line as they arrive, decodes each
     /// answered request's images straight into their files (named as Edit-Image would name them), records them, and writes
     /// one result per answered request and one error per failed line, naming its input. A request already collected (its
-    /// line in the record, its files unchanged) is not saved again, so receiving twice, or after an interruption, never
-    /// duplicates a file; requests a finished batch never ran are errors that say -Resume sends them again.
+    /// line in the record, its files unchanged) is not saved again, and a file already holding an image's bytes is taken
+    /// as its file (the writer adopts it), so receiving twice, or after an interruption, never duplicates a file;
+    /// requests a finished batch never ran are errors that say -Resume sends them again. Each input has one outcome, its
+    /// latest request's: a failure or an unrun request of a batch that a later batch in the record (-Resume) carries again
+    /// is left to that batch. Once the folder stops taking files (a full disk), the rest of the output file is not read:
+    /// each input not collected is an error that says to free space and receive again.
     /// </summary>
     internal sealed class BatchReceiver
     {
@@ -28,20 +32,23 @@ namespace ImageEdit.Operations
         private readonly RunRecord _record;
         private readonly ImageFileWriter _writer;
         private readonly IOutputSink _sink;
-        private readonly RunTally _tally = new RunTally();
+        private readonly RunTally _tally;
         private HashSet<string>? _keysWithResults;
+        private HashSet<string> _keysOfLaterBatches = new HashSet<string>(StringComparer.Ordinal);
 
-        public BatchReceiver(ApiConnection connection, RunRecord record, ImageFileWriter writer, IOutputSink sink)
+        public BatchReceiver(ApiConnection connection, RunRecord record, ImageFileWriter writer, IOutputSink sink, RunTally tally)
         {
             _connection = connection;
             _record = record;
             _writer = writer;
             _sink = sink;
+            _tally = tally;
         }
 
         public async Task ReceiveAsync(BatchDto batch, CancellationToken cancellation)
         {
-            var carried = _record.ReadTyped<BatchLine>("batch").FirstOrDefault(b => b.Id == batch.Id);
+            var batches = _record.ReadTyped<BatchLine>("batch").ToList();
+            var carried = batches.LastOrDefault(b => b.Id == batch.Id);
             if (carried is null)
             {
                 throw new Pipeline.LocalCheckException("BatchNotInRecord", System.Management.Automation.ErrorCategory.ObjectNotFound, batch.Id,
@@ -55,26 +62,53 @@ namespace ImageEdit.Operations
                 {
                     return null;
                 }
-                int index = int.Parse(line.CustomId.Substring(line.CustomId.LastIndexOf('-') + 1), System.Globalization.CultureInfo.InvariantCulture);
-                return index >= carried.FirstLine && index < carried.FirstLine + carried.Requests ? line.CustomId : null;
+                return Carries(carried, line) ? line.CustomId : null;
             }));
+            _keysOfLaterBatches = KeysOfLaterBatches(batches, batches.LastIndexOf(carried));
             var collected = new Dictionary<string, RecordEntry>(StringComparer.Ordinal);
             foreach (var entry in _record.StreamEntries().Where(e => e.BatchId == batch.Id && e.CustomId != null))
             {
                 collected[entry.CustomId!] = entry;
             }
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            bool leftWithApi = false;
             foreach (var fileId in new[] { batch.OutputFileId, batch.ErrorFileId }.Where(id => !string.IsNullOrEmpty(id)))
             {
-                await BatchesApi.ReadLinesAsync(_connection, fileId!, _sink, (bytes, attempt) =>
+                try
                 {
-                    OnLine(batch.Id, bytes, requests, collected, seen);
-                    attempt.Commit();
-                    return Task.CompletedTask;
-                }, cancellation).ConfigureAwait(false);
+                    await BatchesApi.ReadLinesAsync(_connection, fileId!, _sink, (bytes, attempt) =>
+                    {
+                        OnLine(batch.Id, bytes, requests, collected, seen);
+                        attempt.Commit();
+                        return Task.CompletedTask;
+                    }, cancellation).ConfigureAwait(false);
+                }
+                catch (FolderStoppedException)
+                {
+                    // The rest of this file is answers that could not be saved: left with the API, reported below.
+                    leftWithApi = true;
+                }
             }
             var missing = requests.Ids.Where(id => !seen.Contains(id)).ToList();
-            if (missing.Count > 0 && IsFinished(batch.Status))
+            if (missing.Count > 0 && leftWithApi)
+            {
+                string stopped = _writer.StoppedTakingFiles ?? "";
+                foreach (var id in missing)
+                {
+                    var request = requests.Get(id)!;
+                    if (collected.TryGetValue(id, out var earlier) && Unchanged(earlier))
+                    {
+                        _tally.AddResumed();
+                        _sink.WriteObject(Output(earlier, request, resumed: true));
+                        continue;
+                    }
+                    _tally.AddFailed();
+                    _sink.WriteError(ErrorRecordFactory.Create(OutputFolder.StoppedTakingFiles(_record.Folder, stopped,
+                        $"the result for {request.Source} ({id}) in {batch.Id} was not collected: it stays with the API until the batch's output file expires.",
+                        ReceiveAgainAdvice), request.Source));
+                }
+            }
+            else if (missing.Count > 0 && IsFinished(batch.Status))
             {
                 string why = batch.Status == "failed" && batch.Errors?.Data?.Count > 0
                     ? "failed: " + string.Join("; ", batch.Errors.Data.Take(3).Select(e => e.Message?.TrimEnd('.')))
@@ -82,11 +116,11 @@ namespace ImageEdit.Operations
                 foreach (var id in missing)
                 {
                     var request = requests.Get(id)!;
-                    if (HasLaterResult(request))
+                    if (IsSuperseded(batch.Id, id, request, "did not run"))
                     {
-                        _sink.Verbose($"{request.Source} ({id}) did not run in {batch.Id}, but a later run has its result.");
                         continue;
                     }
+                    _tally.AddFailed();
                     _sink.WriteError(ErrorRecordFactory.Create(NotRun(batch.Id, request, id, why), request.Source));
                 }
             }
@@ -107,7 +141,6 @@ namespace ImageEdit.Operations
                 _sink.Verbose($"Skipped a line of {batchId} with an unknown custom_id '{customId}'.");
                 return;
             }
-            seen.Add(customId);
             var response = root.TryGetProperty("response", out var r) && r.ValueKind == JsonValueKind.Object ? r : (JsonElement?)null;
             int status = response?.TryGetProperty("status_code", out var code) == true && code.TryGetInt32(out int s) ? s : 0;
             string? requestId = response?.TryGetProperty("request_id", out var rid) == true ? rid.GetString() : null;
@@ -115,18 +148,28 @@ namespace ImageEdit.Operations
             {
                 if (collected.TryGetValue(customId, out var earlier) && Unchanged(earlier))
                 {
+                    seen.Add(customId);
                     _tally.AddResumed();
                     _sink.WriteObject(Output(earlier, request, resumed: true));
                     return;
                 }
-                Save(batchId, customId, request, Encoding.UTF8.GetBytes(body.GetRawText()), requestId);
+                if (_writer.StoppedTakingFiles != null && requests.Lost is null)
+                {
+                    // Nothing more can be saved: the answers left are not decoded (they would only pile up in memory), and
+                    // receiving again collects them. Without the record (its folder gone) nothing could receive them again,
+                    // so then each answer is decoded into its result instead.
+                    throw new FolderStoppedException();
+                }
+                seen.Add(customId);
+                Save(batchId, customId, request, Encoding.UTF8.GetBytes(body.GetRawText()), requestId, requests.Lost);
                 return;
             }
-            if (response is null && HasLaterResult(request))
+            seen.Add(customId);
+            if (IsSuperseded(batchId, customId, request, response is null ? "did not run" : "failed"))
             {
-                _sink.Verbose($"{request.Source} ({customId}) did not run in {batchId}, but a later run has its result.");
                 return;
             }
+            _tally.AddFailed();
             if (response is null)
             {
                 // A line that never ran (the batch expired or was cancelled first): nothing was paid, and -Resume sends it again.
@@ -137,11 +180,65 @@ namespace ImageEdit.Operations
             _sink.WriteError(ErrorRecordFactory.Create(LineError(root, response, status, requestId, request), request.Source));
         }
 
-        /// <summary>Whether a later run (-Resume) has given this request's input a result: then it is no longer a failure.</summary>
-        private bool HasLaterResult(BatchRequestLine request)
+        /// <summary>
+        /// Whether this request's failure is not its input's outcome: a later run has given the input a result (Edit-Image,
+        /// or a batch already received), or a later batch in the record carries the same request again (-Resume), whose
+        /// outcome is the input's, whatever it turns out to be.
+        /// </summary>
+        private bool IsSuperseded(string batchId, string customId, BatchRequestLine request, string what)
         {
+            if (_keysOfLaterBatches.Contains(request.Key))
+            {
+                _sink.Verbose($"{request.Source} ({customId}) {what} in {batchId}, but a later batch carries its request again; that batch's outcome is its own.");
+                return true;
+            }
             _keysWithResults ??= new HashSet<string>(_record.StreamEntries().Where(e => e.Files.All(f => f.IsUnchanged(_record.Folder))).Select(e => e.Key), StringComparer.Ordinal);
-            return _keysWithResults.Contains(request.Key);
+            if (_keysWithResults.Contains(request.Key))
+            {
+                _sink.Verbose($"{request.Source} ({customId}) {what} in {batchId}, but a later run has its result.");
+                return true;
+            }
+            return false;
+        }
+
+        /// <summary>The request keys of every batch the record lists after this one (position <paramref name="position"/>).</summary>
+        private HashSet<string> KeysOfLaterBatches(List<BatchLine> batches, int position)
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            var later = batches.Skip(position + 1).Where(b => b.Id != batches[position].Id).ToList();
+            if (later.Count == 0)
+            {
+                return keys;
+            }
+            foreach (var line in _record.ReadTyped<BatchRequestLine>("batchRequest"))
+            {
+                if (later.Any(b => Carries(b, line)))
+                {
+                    keys.Add(line.Key);
+                }
+            }
+            return keys;
+        }
+
+        /// <summary>Whether a batch carries a request line: the same plan, and the line's number (the end of its custom_id) in the batch's range.</summary>
+        private static bool Carries(BatchLine batch, BatchRequestLine line)
+        {
+            if (line.Plan != batch.Plan
+                || !int.TryParse(line.CustomId.Substring(line.CustomId.LastIndexOf('-') + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+            {
+                return false;
+            }
+            return index >= batch.FirstLine && index < batch.FirstLine + batch.Requests;
+        }
+
+        /// <summary>What to do about an answer of a batch that could not be saved: the output stays with the API, and receiving again collects what is missing.</summary>
+        private string ReceiveAgainAdvice =>
+            $"Free space in '{_record.Folder}' (or make it writable again), then receive again (Get-ImageEditBatch -OutputDirectory '{_record.Folder}' | Receive-ImageEditBatch): " +
+            "what is missing is collected, and nothing already saved is saved twice.";
+
+        /// <summary>Thrown out of the reading of an output file once the folder stops taking files.</summary>
+        private sealed class FolderStoppedException : Exception
+        {
         }
 
         private static Pipeline.LocalCheckException NotRun(string batchId, BatchRequestLine request, string customId, string why) =>
@@ -149,7 +246,7 @@ namespace ImageEdit.Operations
                 $"The batch {batchId} ended before the request for {request.Source} ({customId}) ran{(why.Length > 0 ? ": " + why.TrimEnd('.') : "")}.",
                 "Start the batch again with Start-ImageEditBatch -Resume and the same inputs: only what has no result yet is sent.");
 
-        private void Save(string batchId, string customId, BatchRequestLine request, byte[] body, string? requestId)
+        private void Save(string batchId, string customId, BatchRequestLine request, byte[] body, string? requestId, Exception? recordLost)
         {
             var parser = new ImagePayloadParser(index => _writer.Begin(OutputNames.Edited(request.Stem, index, request.Count)));
             try
@@ -159,6 +256,7 @@ namespace ImageEdit.Operations
             catch (JsonException ex)
             {
                 parser.Dispose();
+                _tally.AddFailed();
                 _sink.WriteError(ErrorRecordFactory.Create(new ApiException(HttpStatusCode.OK, $"The answer to {customId} could not be read ({ex.Message.Split('.')[0]}).",
                     null, null, null, requestId), request.Source));
                 return;
@@ -166,6 +264,8 @@ namespace ImageEdit.Operations
             using var answer = parser.Result;
             var files = new List<RecordFile>();
             var failures = new List<Exception>();
+            var data = new List<ImageEditData>();
+            int adopted = 0;
             foreach (var image in answer.Images)
             {
                 if (image.File is null)
@@ -173,12 +273,22 @@ namespace ImageEdit.Operations
                     continue;
                 }
                 var saved = image.File.Commit();
+                data.Add(new ImageEditData(image.Index, null, null, null, saved));
                 if (saved.Path is null)
                 {
-                    failures.Add(saved.Failure!);
+                    // Not saved: the image travels in the result's B64Json, beside its error.
+                    saved.Failure!.Advice = recordLost is null ? ReceiveAgainAdvice
+                        : $"Save the image from the result's B64Json: {_record.Path} is gone ({recordLost.Message.TrimEnd('.')}), so this batch cannot be received into that folder again.";
+                    failures.Add(saved.Failure);
                     continue;
                 }
                 files.Add(new RecordFile { Name = Path.GetFileName(saved.Path), Kind = "edited", Index = image.Index, Length = saved.Length, Sha256 = saved.Sha256Hex });
+                if (saved.Adopted)
+                {
+                    adopted++;
+                    _sink.Verbose($"Kept {saved.Path}: it already holds exactly this image.");
+                    continue;
+                }
                 _sink.Verbose($"Saved {saved.Path}");
             }
             var entry = new RecordEntry
@@ -201,22 +311,32 @@ namespace ImageEdit.Operations
             entry.TakeAnswer(answer);
             if (failures.Count == 0 && files.Count > 0)
             {
-                _record.Append(entry);
+                try
+                {
+                    _record.Append(entry);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    _writer.NoteStopped(ex);
+                    failures.Add(new OutputWriteException($"The images of {customId} were saved, but the run record {RunRecord.FileName} in {_record.Folder} could not take their line " +
+                        $"({ex.Message.TrimEnd().TrimEnd('.')}).", ex) { Advice = ReceiveAgainAdvice });
+                }
             }
-            _sink.WriteObject(Output(entry, request, resumed: false));
+            _tally.AddEdited(data.Count(d => d.Path != null) - adopted, answer.Usage);
+            _sink.WriteObject(Result(entry, request, data));
             foreach (var failure in failures)
             {
                 _sink.WriteError(ErrorRecordFactory.Create(failure, request.Source));
             }
         }
 
-        private ImageEditResult Output(RecordEntry entry, BatchRequestLine request, bool resumed)
-        {
-            var usage = WireMapping.ToUsage(entry.Usage?.ToDto());
-            var data = entry.Files.OrderBy(f => f.Index).Select(f => new ImageEditData(f.Index, null, null, null, f.ToSaved(_record.Folder))).ToList();
-            return new ImageEditResult(WireMapping.FromUnixTime(Math.Max(0, Math.Min(entry.Created, 253402300799))), entry.Background, data, entry.OutputFormat, entry.Quality,
-                entry.Size, usage, request.Source, request.Model, entry.RequestId, resumed);
-        }
+        private ImageEditResult Output(RecordEntry entry, BatchRequestLine request, bool resumed) =>
+            Result(entry, request, entry.Files.OrderBy(f => f.Index).Select(f => new ImageEditData(f.Index, null, null, null, f.ToSaved(_record.Folder))).ToList(), resumed);
+
+        /// <summary>The result of a request: its images (saved, or held because they could not be) and what the record says of the answer.</summary>
+        private static ImageEditResult Result(RecordEntry entry, BatchRequestLine request, List<ImageEditData> data, bool resumed = false) =>
+            new ImageEditResult(WireMapping.FromUnixTime(Math.Max(0, Math.Min(entry.Created, 253402300799))), entry.Background, data, entry.OutputFormat, entry.Quality,
+                entry.Size, WireMapping.ToUsage(entry.Usage?.ToDto()), request.Source, request.Model, entry.RequestId, resumed);
 
         private bool Unchanged(RecordEntry entry) => entry.Files.Count > 0 && entry.Files.All(f => f.IsUnchanged(_record.Folder));
 
@@ -249,7 +369,29 @@ namespace ImageEdit.Operations
 
             public IEnumerable<string> Ids => _offsets.Keys;
 
-            public BatchRequestLine? Get(string customId) => _offsets.TryGetValue(customId, out long offset) ? _record.ReadAt<BatchRequestLine>(offset) : null;
+            /// <summary>Why the record could no longer be read (its folder removed while receiving), or null.</summary>
+            public Exception? Lost { get; private set; }
+
+            /// <summary>
+            /// The request line of a custom_id, or null for one this batch does not have. When the record can no longer be
+            /// read, a stand-in named by the custom_id, so that the answer still reaches the pipeline.
+            /// </summary>
+            public BatchRequestLine? Get(string customId)
+            {
+                if (!_offsets.TryGetValue(customId, out long offset))
+                {
+                    return null;
+                }
+                try
+                {
+                    return _record.ReadAt<BatchRequestLine>(offset);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    Lost ??= ex;
+                    return new BatchRequestLine { CustomId = customId, Source = $"{customId} (its input is not known: {_record.Path} could not be read)", Stem = customId };
+                }
+            }
         }
 
         private static bool IsFinished(string status) => status is "completed" or "failed" or "expired" or "cancelled";

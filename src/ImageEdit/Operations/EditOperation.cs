@@ -98,7 +98,7 @@ namespace ImageEdit.Operations
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                failures.Add(new OutputWriteException($"The images were saved, but the run record {RunRecord.FileName} could not be written: {ex.Message}", ex));
+                failures.Add(RecordKeeper.NotRecorded(_context, ex));
             }
         }
 

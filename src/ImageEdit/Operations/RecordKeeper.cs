@@ -69,6 +69,21 @@ namespace ImageEdit.Operations
             return entry;
         }
 
+        /// <summary>
+        /// The error for a line the record could not take: the images are saved, but -Resume would not find them. The
+        /// folder counts as no longer taking this command's files, so nothing more is paid for that it could not record.
+        /// </summary>
+        public static OutputWriteException NotRecorded(EditContext context, Exception cause)
+        {
+            context.Writer?.NoteStopped(cause);
+            string folder = context.Record?.Folder ?? "";
+            return new OutputWriteException($"The images were saved, but the run record {RunRecord.FileName} in {folder} could not take their line " +
+                $"({cause.Message.TrimEnd().TrimEnd('.')}), so -Resume would not find them and would send this input again.", cause)
+            {
+                Advice = $"Free space in '{folder}' (or make it and {RunRecord.FileName} writable again) before running again; the saved files are named in the result.",
+            };
+        }
+
         private static RecordSource Source(ImageSource image, string role, IReadOnlyDictionary<string, FileDigest> digests, Func<string, string> sha) => image.Kind switch
         {
             ImageSourceKind.File => new RecordSource

@@ -154,8 +154,7 @@ namespace ImageEdit.Operations
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                sink.WriteError(ErrorRecordFactory.Create(new OutputWriteException($"The images were saved, but the run record {RunRecord.FileName} could not be written: {ex.Message}", ex),
-                    request.SourcePath));
+                sink.WriteError(ErrorRecordFactory.Create(RecordKeeper.NotRecorded(_context, ex), request.SourcePath));
             }
         }
 

@@ -25,14 +25,52 @@ namespace ImageEdit.Output
         private const int CounterRoom = 7;
 
         private readonly bool _force;
+        private readonly bool _adoptIdentical;
+        private Exception? _stoppedBy;
 
-        public ImageFileWriter(string directory, bool force)
+        /// <param name="directory">The folder.</param>
+        /// <param name="force">-Force: the first file of a name that existed before this writer is replaced.</param>
+        /// <param name="adoptIdentical">
+        /// A file already in the folder under one of the image's names, holding exactly its bytes, is taken as the
+        /// image's file instead of saving a copy beside it (Receive-ImageEditBatch: an image saved by a run killed before
+        /// it recorded it, or the file still there of a request whose other file is being restored).
+        /// </param>
+        public ImageFileWriter(string directory, bool force, bool adoptIdentical = false)
         {
             Directory = directory;
             _force = force;
+            _adoptIdentical = adoptIdentical;
+            AdviceWhenNotSaved = $"Free space in '{directory}' (or make it writable again). The image is in the result's B64Json: save it from there " +
+                "([IO.File]::WriteAllBytes($path, [Convert]::FromBase64String($b64))), or run the command again with -Resume, which sends this input again.";
         }
 
         public string Directory { get; }
+
+        /// <summary>The RecommendedAction of an image that could not be saved here (the command knows how to get it again).</summary>
+        public string AdviceWhenNotSaved { get; set; }
+
+        /// <summary>
+        /// Why the folder stopped taking this command's files (the first failed save or run record line that was about the
+        /// folder, not about one name), or null. Once set, the command sends nothing more for this folder: a full disk still
+        /// takes the empty probe file of a recheck, and every further answer could only be held in memory.
+        /// </summary>
+        public string? StoppedTakingFiles => Volatile.Read(ref _stoppedBy) is { } cause ? Reason(cause) : null;
+
+        /// <summary>
+        /// What went wrong, in the system's words, without the hidden temporary name .NET appends ("No space left on
+        /// device : '/out/.imageedit-....tmp'" becomes "No space left on device"): the message names the folder and the image.
+        /// </summary>
+        internal static string Reason(Exception cause) =>
+            System.Text.RegularExpressions.Regex.Replace(cause.Message, @"\s*:?\s*'[^']*\.imageedit-[0-9a-f]{32}\.tmp'", "").TrimEnd().TrimEnd('.');
+
+        /// <summary>Notes that the folder failed a write that any file would fail (a full disk, a folder removed or made read-only).</summary>
+        public void NoteStopped(Exception cause)
+        {
+            if (!(cause is PathTooLongException))
+            {
+                Interlocked.CompareExchange(ref _stoppedBy, cause, null);
+            }
+        }
 
         /// <summary>Starts a new image; write to it, then commit it, or dispose it to discard it.</summary>
         public PendingImageFile Begin(OutputName name) => new PendingImageFile(this, name);
@@ -42,7 +80,11 @@ namespace ImageEdit.Output
         /// <summary>Images that could not be saved here (kept in their results instead), from any thread.</summary>
         public int FailedSaves => Volatile.Read(ref _failedSaves);
 
-        internal void NoteFailedSave() => Interlocked.Increment(ref _failedSaves);
+        internal void NoteFailedSave(Exception cause)
+        {
+            Interlocked.Increment(ref _failedSaves);
+            NoteStopped(cause);
+        }
 
         /// <summary>Copies a downloaded image into a new file.</summary>
         public async Task<SavedImage> SaveStreamAsync(Stream source, OutputName name, CancellationToken cancellation)
@@ -55,9 +97,13 @@ namespace ImageEdit.Output
         /// <summary>A hidden temporary name, short enough never to be what makes a name too long.</summary>
         internal string TemporaryPath() => Path.Combine(Directory, $".imageedit-{Guid.NewGuid():N}.tmp");
 
-        /// <summary>Gives the finished temporary file its final name: base.ext, else "base (2).ext", "base (3).ext"...</summary>
-        internal string Claim(string temporary, OutputName name, string extension)
+        /// <summary>
+        /// Gives the finished temporary file its final name: base.ext, else "base (2).ext", "base (3).ext"... (or, when
+        /// adopting, the first of those names that already holds exactly these bytes).
+        /// </summary>
+        internal string Claim(string temporary, OutputName name, string extension, byte[] sha256, long length, out bool adopted)
         {
+            adopted = false;
             string baseName = FitName(name, extension);
             for (int attempt = 1; ; attempt++)
             {
@@ -73,6 +119,30 @@ namespace ImageEdit.Output
                     _savedByThisRun[candidate] = true;
                     return candidate;
                 }
+                if (_adoptIdentical && HoldsExactly(candidate, sha256, length))
+                {
+                    TryDelete(temporary);
+                    adopted = true;
+                    return candidate;
+                }
+            }
+        }
+
+        private static bool HoldsExactly(string path, byte[] sha256, long length)
+        {
+            try
+            {
+                if (!File.Exists(path) || new FileInfo(path).Length != length)
+                {
+                    return false;
+                }
+                using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var hash = System.Security.Cryptography.SHA256.Create();
+                return hash.ComputeHash(file).AsSpan().SequenceEqual(sha256);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return false;
             }
         }
 
@@ -135,5 +205,8 @@ namespace ImageEdit.Output
         public OutputWriteException(string message, Exception inner) : base(message, inner)
         {
         }
+
+        /// <summary>What to do about it, when the writer knows better than the generic advice (how to get the image again).</summary>
+        public string? Advice { get; set; }
     }
 }

@@ -7,8 +7,8 @@ namespace ImageEdit.Output
 {
     /// <summary>
     /// Checks -OutputDirectory before anything is sent, so that a wrong folder costs nothing: <see cref="Inspect"/> looks
-    /// without changing anything (it runs under -WhatIf too); <see cref="Prepare"/> creates the folder and proves that a
-    /// file can be created in it.
+    /// without changing anything (it runs under -WhatIf too); <see cref="Prepare"/> creates the folder, proves that a
+    /// file can be created in it, and deletes the temporary files a killed run left there.
     /// </summary>
     internal static class OutputFolder
     {
@@ -50,6 +50,7 @@ namespace ImageEdit.Output
                 using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
                 {
                 }
+                TemporaryFiles.DeleteLeftOver(folder);
                 return null;
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is NotSupportedException || ex is ArgumentException)
@@ -57,6 +58,14 @@ namespace ImageEdit.Output
                 return Unusable(folder, ex.Message);
             }
         }
+
+        /// <summary>
+        /// An input left out because the folder stopped taking this command's files (<paramref name="why"/>): what became
+        /// of the input, and what to do, depend on the command.
+        /// </summary>
+        public static LocalCheckException StoppedTakingFiles(string folder, string why, string whatBecameOfIt, string advice) =>
+            new LocalCheckException(ErrorId, ErrorCategory.WriteError, folder,
+                $"-OutputDirectory '{folder}' stopped taking files during this run ({why.TrimEnd().TrimEnd('.')}), so {whatBecameOfIt}", advice);
 
         public static LocalCheckException Unusable(string folder, string why) =>
             new LocalCheckException(ErrorId, ErrorCategory.WriteError, folder,

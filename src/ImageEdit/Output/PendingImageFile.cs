@@ -35,7 +35,9 @@ namespace ImageEdit.Output
             try
             {
                 _temporary = writer.TemporaryPath();
-                _file = new FileStream(_temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.None);
+                // Unbuffered: every write reaches the system at once, so a write that fails (a full disk) fails here, in
+                // Write, with the file holding exactly what was written before; no buffer is left to fail again on Dispose.
+                _file = new FileStream(_temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 0, FileOptions.None);
                 TemporaryFiles.Track(_temporary);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
@@ -72,17 +74,15 @@ namespace ImageEdit.Output
             {
                 try
                 {
-                    _file.Flush(flushToDisk: false);
                     if (MustCloseBeforeRename)
                     {
                         _file.Dispose();
                     }
-                    string path = _writer.Claim(_temporary!, name ?? _name, extension);
-                    _file.Dispose();
-                    _file = null;
+                    string path = _writer.Claim(_temporary!, name ?? _name, extension, sha256, _length, out bool adopted);
+                    CloseQuietly();
                     TemporaryFiles.Untrack(_temporary!);
                     _temporary = null;
-                    return SavedImage.Saved(path, sha256, _length);
+                    return adopted ? SavedImage.AlreadyThere(path, sha256, _length) : SavedImage.Saved(path, sha256, _length);
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
@@ -94,8 +94,7 @@ namespace ImageEdit.Output
 
         public void Dispose()
         {
-            _file?.Dispose();
-            _file = null;
+            CloseQuietly();
             if (_temporary != null)
             {
                 ImageFileWriter.TryDelete(_temporary);
@@ -139,30 +138,45 @@ namespace ImageEdit.Output
             _length += count;
         }
 
-        /// <summary>The file stopped taking bytes: what it already holds moves to memory, and the rest follows there.</summary>
+        /// <summary>
+        /// The file stopped taking bytes: what it already holds (the first <see cref="_length"/> bytes; a write cut short
+        /// may have left part of the failed piece after them, which is ignored) is read back into memory, and the rest
+        /// follows there.
+        /// </summary>
         private void KeepWrittenBytesInMemory(Exception failure)
         {
             var memory = new MemoryStream();
             try
             {
-                _file!.Flush();
-                _file.Position = 0;
+                _file!.Position = 0;
                 CopyExactly(_file, memory, _length);
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is NotSupportedException)
             {
                 throw new OutputWriteException($"Could not save {_name} in {_writer.Directory}, nor read back what was written of it: {failure.Message}", failure);
             }
             finally
             {
-                _file!.Dispose();
-                _file = null;
+                CloseQuietly();
                 ImageFileWriter.TryDelete(_temporary!);
                 TemporaryFiles.Untrack(_temporary!);
                 _temporary = null;
             }
             _memory = memory;
             _saveFailure = failure;
+        }
+
+        /// <summary>Closes the file; a close that fails (a share gone) changes nothing, since every byte is accounted for already.</summary>
+        private void CloseQuietly()
+        {
+            try
+            {
+                _file?.Dispose();
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+            }
+            _file = null;
         }
 
         private void KeepInMemory(Exception failure)
@@ -194,8 +208,7 @@ namespace ImageEdit.Output
             }
             finally
             {
-                _file?.Dispose();
-                _file = null;
+                CloseQuietly();
                 ImageFileWriter.TryDelete(_temporary!);
                 TemporaryFiles.Untrack(_temporary!);
                 _temporary = null;
@@ -207,8 +220,11 @@ namespace ImageEdit.Output
 
         private OutputWriteException Failure(Exception cause)
         {
-            _writer.NoteFailedSave();
-            return new OutputWriteException($"Could not save {_name} in {_writer.Directory}: {cause.Message} The image is kept in the result's B64Json instead.", cause);
+            _writer.NoteFailedSave(cause);
+            return new OutputWriteException($"Could not save {_name} in {_writer.Directory}: {ImageFileWriter.Reason(cause)}. The image is kept in the result's B64Json instead.", cause)
+            {
+                Advice = _writer.AdviceWhenNotSaved,
+            };
         }
 
         private static void CopyExactly(Stream source, Stream destination, long count)

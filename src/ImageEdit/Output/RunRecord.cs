@@ -77,7 +77,7 @@ namespace ImageEdit.Output
                     }
                     return null;
                 }
-                catch (IOException) when (attempt < 400)
+                catch (IOException ex) when (attempt < 400 && IsHeldByAnother(ex))
                 {
                     // Another run is appending (it holds the file for milliseconds): look again.
                     Thread.Sleep(10);
@@ -235,43 +235,59 @@ namespace ImageEdit.Output
             }
         }
 
+        /// <summary>
+        /// Appends whole lines under the file's lock. Only the wait for the lock is repeated: a write that fails (a full
+        /// disk, a folder made read-only) is thrown at once, since writing again could only add more cut-short lines.
+        /// </summary>
         private void AppendLines(IReadOnlyCollection<byte[]> lines)
         {
             lock (_appendLock)
             {
-                for (int attempt = 0; ; attempt++)
+                using var file = OpenExclusive();
+                if (file.Length > 0)
                 {
-                    try
+                    file.Position = file.Length - 1;
+                    if (file.ReadByte() != '\n')
                     {
-                        using var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-                        if (file.Length > 0)
-                        {
-                            file.Position = file.Length - 1;
-                            if (file.ReadByte() != '\n')
-                            {
-                                // The last writer died mid-line: end that line, so this one stands on its own.
-                                file.WriteByte((byte)'\n');
-                            }
-                        }
-                        file.Position = file.Length;
-                        foreach (var line in lines)
-                        {
-                            file.Write(line, 0, line.Length);
-                        }
-                        // Into the kernel, not to the platter: a lost power loses at most the last lines (their inputs are sent again
-                        // by -Resume); a crash of this process loses nothing, and a batch does not wait for the disk on every line.
-                        file.Flush(flushToDisk: false);
-                        _readLength = file.Length;
-                        break;
+                        // The last writer died (or its disk filled) mid-line: end that line, so this one stands on its own.
+                        file.WriteByte((byte)'\n');
                     }
-                    catch (IOException) when (attempt < 400 && File.Exists(Path))
-                    {
-                        // Another writer holds the record: wait for it (at most a few seconds in all).
-                        Thread.Sleep(10);
-                    }
+                }
+                file.Position = file.Length;
+                foreach (var line in lines)
+                {
+                    file.Write(line, 0, line.Length);
+                }
+                // Into the kernel, not to the platter: a lost power loses at most the last lines (their inputs are sent again
+                // by -Resume); a crash of this process loses nothing, and a batch does not wait for the disk on every line.
+                file.Flush(flushToDisk: false);
+                _readLength = file.Length;
+            }
+        }
+
+        /// <summary>Opens the record to append, unbuffered, waiting while another run holds it (at most a few seconds in all).</summary>
+        private FileStream OpenExclusive()
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    return new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 0, FileOptions.None);
+                }
+                catch (IOException ex) when (attempt < 400 && IsHeldByAnother(ex))
+                {
+                    Thread.Sleep(10);
                 }
             }
         }
+
+        /// <summary>
+        /// Whether opening failed because another writer holds the file, not for a fault of the disk: on Windows a sharing
+        /// or lock violation (HRESULT 0x80070020, 0x80070021); on Unix .NET's flock gave EWOULDBLOCK (11 on Linux, 35 on
+        /// macOS), which it reports as the errno itself.
+        /// </summary>
+        internal static bool IsHeldByAnother(IOException ex) =>
+            ex.HResult is 11 or 35 || ex.HResult == unchecked((int)0x80070020) || ex.HResult == unchecked((int)0x80070021);
 
         /// <summary>Opens the record to read, waiting while another run appends to it (its lock is held for milliseconds).</summary>
         private FileStream OpenForReading()

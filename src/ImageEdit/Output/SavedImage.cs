@@ -28,7 +28,13 @@ namespace ImageEdit.Output
 
         public string Sha256Hex => BitConverter.ToString(Sha256).Replace("-", "").ToLowerInvariant();
 
+        /// <summary>True when no file was written: a file already in the folder held exactly these bytes and was taken as this image's.</summary>
+        public bool Adopted { get; private set; }
+
         public static SavedImage Saved(string path, byte[] sha256, long length) => new SavedImage(path, null, sha256, length, null);
+
+        /// <summary>An image whose bytes a file already in the folder held, taken as its file (see <see cref="Adopted"/>).</summary>
+        public static SavedImage AlreadyThere(string path, byte[] sha256, long length) => new SavedImage(path, null, sha256, length, null) { Adopted = true };
 
         public static SavedImage NotSaved(byte[]? bytes, byte[] sha256, long length, OutputWriteException failure) =>
             new SavedImage(null, bytes, sha256, length, failure);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Linq.Expressions;
 
 namespace ImageEdit.Output
@@ -27,6 +28,45 @@ namespace ImageEdit.Output
         public static void Track(string path) => Live[path] = true;
 
         public static void Untrack(string path) => Live.TryRemove(path, out _);
+
+        /// <summary>How old a temporary file must be before it can be taken for left over: no writer is between creating and locking it for that long.</summary>
+        private static readonly TimeSpan LeftOverAge = TimeSpan.FromSeconds(2);
+
+        /// <summary>
+        /// Deletes the temporary files (.imageedit-*.tmp) a run killed with SIGKILL (or a power cut) left in a folder: those
+        /// no writer holds (a writer keeps its file open and locked until it has its name) and older than a moment (so that
+        /// a file another run has just created, and not locked yet, is left alone). Nothing a live run writes is touched.
+        /// </summary>
+        public static void DeleteLeftOver(string folder)
+        {
+            IEnumerable<string> candidates;
+            try
+            {
+                candidates = System.IO.Directory.EnumerateFiles(folder, ".imageedit-*.tmp").ToList();
+            }
+            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+            {
+                return;
+            }
+            foreach (var path in candidates)
+            {
+                try
+                {
+                    if (Live.ContainsKey(path) || DateTime.UtcNow - System.IO.File.GetLastWriteTimeUtc(path) < LeftOverAge)
+                    {
+                        continue;
+                    }
+                    // An exclusive open fails while a writer (in any process) holds the file; deleting on close leaves nothing.
+                    using (new System.IO.FileStream(path, System.IO.FileMode.Open, System.IO.FileAccess.ReadWrite, System.IO.FileShare.None, 1, System.IO.FileOptions.DeleteOnClose))
+                    {
+                    }
+                }
+                catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+                {
+                    // Held by a live writer, or gone already.
+                }
+            }
+        }
 
         internal static void DeleteAll()
         {

@@ -38,7 +38,7 @@ namespace ImageEdit.Pipeline
                     return Record(new InvalidImageException($"{Name(target)} is not a usable image: {image.Message}."), "InvalidImage",
                         ErrorCategory.InvalidData, target, "Pass a PNG, JPEG or WebP file.");
                 case ImageEdit.Output.OutputWriteException write:
-                    return Record(write, "OutputWriteFailed", ErrorCategory.WriteError, target, "Check -OutputDirectory: that it can be written and has space.");
+                    return Record(write, "OutputWriteFailed", ErrorCategory.WriteError, target, write.Advice ?? "Check -OutputDirectory: that it can be written and has free space.");
                 case UnauthorizedAccessException denied:
                     return Record(denied, "AccessDenied", ErrorCategory.PermissionDenied, target, null);
                 case IOException io:
