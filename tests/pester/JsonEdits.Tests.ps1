@@ -226,6 +226,49 @@ Describe 'JSON edits, files and models' {
             (Get-TestApiRequest $server -EditsOnly | Sort-Object sequence).bodyForm | Should -Be @('multipart', 'json', 'json')
         }
 
+        It 'binds JSON rows whose Path or LiteralPath is null or empty in <Command>, and names a row with no image' -ForEach @(
+            @{ Command = 'Edit-Image' }
+            @{ Command = 'Get-ImageEditStream' }
+            @{ Command = 'Start-ImageEditBatch' }
+        ) {
+            $file = Add-ImageEditFile $harbour
+            $json = ConvertTo-Json -Depth 3 -InputObject @(
+                [ordered]@{ Path = $null; LiteralPath = $null; ImageUrl = 'https://example.com/a.png'; FileId = $null; Prompt = 'a url' }
+                [ordered]@{ Path = $null; LiteralPath = ''; ImageUrl = $null; FileId = $file.FileId; Prompt = 'a file id' }
+                [ordered]@{ Path = $lighthouse; LiteralPath = $null; ImageUrl = $null; FileId = $null; Prompt = 'a path' }
+                [ordered]@{ Path = $null; LiteralPath = $lighthouse; ImageUrl = $null; FileId = $null; Prompt = 'a literal path' }
+                [ordered]@{ Path = ''; LiteralPath = $null; ImageUrl = $null; FileId = $null; Prompt = 'nothing at all' }
+            )
+            $out = Join-Path $TestDrive "json-nulls-$Command"
+            $output = $json | ConvertFrom-Json | & $Command -Model gpt-image-2 -OutputDirectory $out -ThrottleLimit 1 -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue -InformationVariable information
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'NoImageGiven,*'
+            "$($failures[0].TargetObject)" | Should -BeLike '*nothing at all*'
+            if ($Command -eq 'Start-ImageEditBatch') {
+                $output | Should -HaveCount 1
+                Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/batches/$($output.Id)/advance" -Body '{"to":"completed"}' -ContentType 'application/json' | Out-Null
+                ($output | Wait-ImageEditBatch -PollIntervalSec 0.1).RequestCounts.Completed | Should -Be 4
+            }
+            else {
+                (Get-TestApiRequest $server -EditsOnly | Sort-Object sequence).bodyForm | Should -Be @('json', 'json', 'multipart', 'multipart')
+                ($information | Where-Object { $_.Tags -contains 'RunSummary' }).MessageData.Failed | Should -Be 1
+            }
+        }
+
+        It 'uploads JSON rows whose Path or LiteralPath is null or empty, and names a row with no image' {
+            $json = ConvertTo-Json -InputObject @(
+                [ordered]@{ Path = $null; LiteralPath = $lighthouse }
+                [ordered]@{ Path = $harbour; LiteralPath = $null }
+                [ordered]@{ Path = $harbour; LiteralPath = '' }
+                [ordered]@{ Path = $null; LiteralPath = ''; Note = 'nothing at all' }
+            )
+            $files = $json | ConvertFrom-Json | Add-ImageEditFile -ErrorVariable failures -ErrorAction SilentlyContinue
+            $files | Should -HaveCount 3
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'NoImageGiven,*'
+            "$($failures[0].TargetObject)" | Should -BeLike '*nothing at all*'
+        }
+
         It 'refuses a file ID that cannot be one before sending a delete' {
             ' ', 'file a', 'file-a?x=1#y' | Remove-ImageEditFile -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue
             $failures | Should -HaveCount 3

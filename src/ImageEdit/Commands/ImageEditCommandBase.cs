@@ -53,8 +53,13 @@ namespace ImageEdit.Commands
         [PipedItemPath]
         public string[] Path { get; set; } = Array.Empty<string>();
 
-        /// <summary>The image(s) to edit, taken exactly as written (no wildcards). A piped FileInfo binds here through its PSPath.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The image(s) to edit, taken exactly as written (no wildcards).</summary>
+        /// <remarks>
+        /// Not mandatory in its set: a mandatory pipeline parameter makes PowerShell try its set first for every piped row,
+        /// so a row's null or empty LiteralPath cell would bind (and fail the row) before its Path or ImageUrl could.
+        /// A row's LiteralPath column is read by <see cref="PipedItemPathAttribute"/> instead.
+        /// </remarks>
+        [Parameter(ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
         [Alias("PSPath", "LP")]
         [ValidateNotNullOrEmpty]
         public string[] LiteralPath { get; set; } = Array.Empty<string>();

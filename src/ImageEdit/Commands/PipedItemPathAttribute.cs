@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 
 namespace ImageEdit.Commands
@@ -17,10 +18,10 @@ namespace ImageEdit.Commands
         public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
         {
             object? value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
-            if (value is string blank && blank.Trim().Length == 0)
+            if (value is null || (value is string blank && blank.Trim().Length == 0))
             {
-                // An empty Path cell (a CSV mixing Path rows with ImageUrl or FileId rows): no path from this row.
-                return RowWithoutPathMarker;
+                // An empty or null Path cell (a CSV or JSON file mixing Path rows with ImageUrl or FileId rows): no path from this row.
+                return new[] { RowWithoutPathMarker };
             }
             if (value is FileSystemInfo item)
             {
@@ -28,54 +29,97 @@ namespace ImageEdit.Commands
             }
             if (inputData is PSObject row && !(value is string) && !(value is System.Collections.IEnumerable))
             {
-                // A row that names its image by LiteralPath or PSPath binds that literally; a row with no path at all (an
-                // ImageUrl or FileId row, or an Add-ImageEditFile result) binds a marker that means "no path", so that
-                // PowerShell does not turn the whole row into a string for -Path.
-                return LiteralPathOfRow(row) ?? (row.Properties["Path"] is null && row.Properties["FullName"] is null ? RowWithoutPathMarker + row : inputData);
+                return PathsOfRow(row);
             }
-            if (value is IList list && !(value is string))
-            {
-                var paths = new List<object?>(list.Count);
-                bool changed = false;
-                foreach (var element in list)
-                {
-                    object? inner = element is PSObject innerWrapped ? innerWrapped.BaseObject : element;
-                    if (inner is FileSystemInfo innerItem)
-                    {
-                        paths.Add(QualifiedEscapedPath(innerItem));
-                        changed = true;
-                    }
-                    else
-                    {
-                        paths.Add(element);
-                    }
-                }
-                return changed ? paths.ToArray() : inputData;
-            }
-            return inputData;
+            return PathsOf(inputData);
         }
 
         /// <summary>
-        /// A row (Import-Csv, ConvertFrom-Json, Select-Object) with a LiteralPath or PSPath column and no Path column: its path
-        /// is taken literally, its wildcard characters escaped, so that names with [brackets] are found. (PowerShell's binder
-        /// would otherwise turn the whole row into a string for -Path.) The row's other columns still bind as fields.
+        /// A row (Import-Csv, ConvertFrom-Json, Select-Object) binds here as a whole, before PowerShell would bind its Path or
+        /// LiteralPath column by name: a null or empty cell there would fail the row in validation, and a LiteralPath
+        /// column would choose the LiteralPath parameter set even when it is empty and Path is not. So the row's paths are
+        /// taken here: its Path (or FullName) as a wildcard pattern, like -Path; else its LiteralPath (or PSPath) literally,
+        /// its wildcard characters escaped so that names with [brackets] are found; else a marker that means "no path"
+        /// (an ImageUrl or FileId row, or an Add-ImageEditFile result). The row's other columns still bind as fields.
         /// </summary>
-        private static string? LiteralPathOfRow(PSObject row)
+        private static object PathsOfRow(PSObject row)
         {
-            if (row.Properties["Path"] != null || row.Properties["FullName"] != null)
+            var paths = CellTexts(row, "Path", "FullName");
+            var literals = CellTexts(row, "LiteralPath", "PSPath", "LP");
+            if (paths != null && literals != null)
             {
-                return null;
+                // Both kinds given: PowerShell's binder refuses the row, as it refuses -Path with -LiteralPath.
+                return row;
             }
-            string? literal = (row.Properties["LiteralPath"] ?? row.Properties["PSPath"] ?? row.Properties["LP"])?.Value?.ToString();
-            if (string.IsNullOrWhiteSpace(literal))
+            if (paths != null)
             {
-                return null;
+                return paths.Select(p => p is FileSystemInfo pathItem ? QualifiedEscapedPath(pathItem) : p.ToString()!).ToArray();
             }
-            if (literal!.StartsWith(FileSystemQualifier, System.StringComparison.OrdinalIgnoreCase))
+            if (literals != null)
             {
-                literal = literal.Substring(FileSystemQualifier.Length);
+                var escaped = new string[literals.Count];
+                for (int i = 0; i < literals.Count; i++)
+                {
+                    string literal = literals[i] is FileSystemInfo literalItem ? literalItem.FullName : literals[i].ToString()!;
+                    if (literal.StartsWith(FileSystemQualifier, System.StringComparison.OrdinalIgnoreCase))
+                    {
+                        literal = literal.Substring(FileSystemQualifier.Length);
+                    }
+                    escaped[i] = WildcardPattern.Escape(literal);
+                }
+                return escaped;
             }
-            return WildcardPattern.Escape(literal);
+            return new[] { RowWithoutPathMarker + row };
+        }
+
+        /// <summary>The non-empty values of the first of these columns the row has with any, or null when none has one.</summary>
+        private static List<object>? CellTexts(PSObject row, params string[] columns)
+        {
+            foreach (string column in columns)
+            {
+                object? cell = row.Properties[column]?.Value;
+                cell = cell is PSObject wrappedCell ? wrappedCell.BaseObject : cell;
+                var values = new List<object>();
+                foreach (object? element in cell is IEnumerable list && !(cell is string) ? list : new[] { cell })
+                {
+                    object? inner = element is PSObject innerWrapped ? innerWrapped.BaseObject : element;
+                    if (inner != null && !(inner is string text && text.Trim().Length == 0))
+                    {
+                        values.Add(inner);
+                    }
+                }
+                if (values.Count > 0)
+                {
+                    return values;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>Paths as given, except that a file-system item becomes its exact, escaped path; an array stays an array.</summary>
+        private static object? PathsOf(object? input)
+        {
+            object? value = input is PSObject wrapped ? wrapped.BaseObject : input;
+            if (!(value is IEnumerable list) || value is string)
+            {
+                return input;
+            }
+            var paths = new List<object?>();
+            bool changed = false;
+            foreach (var element in list)
+            {
+                object? inner = element is PSObject innerWrapped ? innerWrapped.BaseObject : element;
+                if (inner is FileSystemInfo innerItem)
+                {
+                    paths.Add(QualifiedEscapedPath(innerItem));
+                    changed = true;
+                }
+                else
+                {
+                    paths.Add(element);
+                }
+            }
+            return changed ? paths.ToArray() : input;
         }
 
         /// <summary>The start of the marker -Path binds for a row with no path: ProcessRecord reads it as "no path given".</summary>
