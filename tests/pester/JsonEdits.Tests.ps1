@@ -269,6 +269,19 @@ Describe 'JSON edits, files and models' {
             "$($failures[0].TargetObject)" | Should -BeLike '*nothing at all*'
         }
 
+        It 'names the file ID the API no longer has, and advises uploading it again with Add-ImageEditFile' {
+            $file = Add-ImageEditFile $lighthouse
+            $file | Remove-ImageEditFile -Confirm:$false
+            $null = Edit-Image -FileId $file.FileId -Prompt 'x' -ErrorVariable failures -ErrorAction SilentlyContinue
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'ApiNotFound,*'
+            $failures[0].TargetObject | Should -Be $file.FileId
+            $advice = $failures[0].ErrorDetails.RecommendedAction
+            $advice | Should -BeLike "*$($file.FileId)*Add-ImageEditFile*"
+            $advice | Should -Not -BeLike '*-BaseUri*'
+            $advice | Should -Not -BeLike '*-Model*'
+        }
+
         It 'refuses a file ID that cannot be one before sending a delete' {
             ' ', 'file a', 'file-a?x=1#y' | Remove-ImageEditFile -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue
             $failures | Should -HaveCount 3
@@ -359,6 +372,16 @@ Describe 'JSON edits, files and models' {
             $failures[0].FullyQualifiedErrorId | Should -BeLike 'ApiNotFound,*'
             $failures[0].ErrorDetails.RecommendedAction | Should -BeLike '*shut gpt-image-1.5 down on 2026-12-01*-Model gpt-image-2*'
             $failures[0].TargetObject | Should -Be $lighthouse
+        }
+
+        It 'advises -Model and Get-ImageEditModel when no -Model was given and the API''s default model is retired' {
+            Set-TestModels @(@{ id = 'gpt-image-1.5'; shutdown_date = '2026-12-01'; retired = $true }, @{ id = 'gpt-image-2'; shutdown_date = $null })
+            $null = Edit-Image $lighthouse -Prompt 'x' -ErrorVariable failures -ErrorAction SilentlyContinue
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'ApiNotFound,*'
+            $advice = $failures[0].ErrorDetails.RecommendedAction
+            $advice | Should -BeLike '*No -Model was given*gpt-image-1.5*-Model*Get-ImageEditModel*'
+            $advice | Should -Not -BeLike '*-BaseUri*'
         }
 
         It 'sends a model the table does not know, and its new values, unchanged' {
