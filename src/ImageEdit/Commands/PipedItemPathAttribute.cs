@@ -18,9 +18,9 @@ namespace ImageEdit.Commands
         public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
         {
             object? value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
-            if (value is null || (value is string blank && blank.Trim().Length == 0))
+            if (value is string blank && blank.Trim().Length == 0)
             {
-                // An empty or null Path cell (a CSV or JSON file mixing Path rows with ImageUrl or FileId rows): no path from this row.
+                // An empty Path argument: no path given.
                 return new[] { RowWithoutPathMarker };
             }
             if (value is FileSystemInfo item)
