@@ -255,6 +255,19 @@ Describe 'JSON edits, files and models' {
             }
         }
 
+        It 'refuses a row with both a Path and a LiteralPath value, naming it, and edits the rest' {
+            $rows = @(
+                [pscustomobject]@{ Path = $lighthouse; LiteralPath = $harbour; Prompt = 'two images' }
+                [pscustomobject]@{ Path = $lighthouse; LiteralPath = $null; Prompt = 'one image' }
+            )
+            $results = $rows | Edit-Image -ErrorVariable failures -ErrorAction SilentlyContinue
+            $results | Should -HaveCount 1
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'AmbiguousImageInput,*'
+            "$($failures[0].TargetObject)" | Should -BeLike '*two images*'
+            @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 1
+        }
+
         It 'uploads JSON rows whose Path or LiteralPath is null or empty, and names a row with no image' {
             $json = ConvertTo-Json -InputObject @(
                 [ordered]@{ Path = $null; LiteralPath = $lighthouse }

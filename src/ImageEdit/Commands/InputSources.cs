@@ -27,6 +27,13 @@ namespace ImageEdit.Commands
         public IEnumerable<ResolvedSource> Resolve(string[]? literalPaths, string[]? paths, string[]? urls, string[]? fileIds, bool pathsOnly = false)
         {
             // A row without a path column bound -Path to a marker (see PipedItemPathAttribute): it gives no path.
+            if (paths?.FirstOrDefault(PipedItemPathAttribute.IsRowWithBothPaths) is { } rowWithBoth)
+            {
+                string row = PipedItemPathAttribute.DescribeRow(rowWithBoth);
+                yield return Failed(new LocalCheckException("AmbiguousImageInput", ErrorCategory.InvalidArgument, row,
+                    $"The input {row} has both a Path and a LiteralPath value; each input names its image one way.", "Leave one of the two columns empty in this row."));
+                yield break;
+            }
             string? rowWithoutPath = paths?.FirstOrDefault(PipedItemPathAttribute.IsRowWithoutPath);
             paths = paths?.Where(p => !PipedItemPathAttribute.IsRowWithoutPath(p)).ToArray();
             var kinds = new[]

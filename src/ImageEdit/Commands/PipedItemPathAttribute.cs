@@ -9,7 +9,8 @@ namespace ImageEdit.Commands
     /// <summary>
     /// A FileInfo piped into -Path would otherwise be coerced to its full name and expanded as a wildcard, so a file
     /// named "cat [1].png" could not be found. This turns a file-system item into its provider-qualified path with the
-    /// wildcard characters escaped: it resolves to exactly that item, and marks the input as a piped item.
+    /// wildcard characters escaped: it resolves to exactly that item, and marks the input as a piped item. A piped row
+    /// binds here whole, and gives its path columns (see PathsOfRow).
     /// </summary>
     internal sealed class PipedItemPathAttribute : ArgumentTransformationAttribute
     {
@@ -44,12 +45,12 @@ namespace ImageEdit.Commands
         /// </summary>
         private static object PathsOfRow(PSObject row)
         {
-            var paths = CellTexts(row, "Path", "FullName");
-            var literals = CellTexts(row, "LiteralPath", "PSPath", "LP");
+            var paths = CellValues(row, "Path", "FullName");
+            var literals = CellValues(row, "LiteralPath", "PSPath", "LP");
             if (paths != null && literals != null)
             {
-                // Both kinds given: PowerShell's binder refuses the row, as it refuses -Path with -LiteralPath.
-                return row;
+                // Both kinds given: refused by InputSources (AmbiguousImageInput), as -Path with -LiteralPath is.
+                return new[] { RowWithBothPathsMarker + row };
             }
             if (paths != null)
             {
@@ -73,7 +74,7 @@ namespace ImageEdit.Commands
         }
 
         /// <summary>The non-empty values of the first of these columns the row has with any, or null when none has one.</summary>
-        private static List<object>? CellTexts(PSObject row, params string[] columns)
+        private static List<object>? CellValues(PSObject row, params string[] columns)
         {
             foreach (string column in columns)
             {
@@ -127,8 +128,13 @@ namespace ImageEdit.Commands
 
         internal static bool IsRowWithoutPath(string path) => path.StartsWith(RowWithoutPathMarker, System.StringComparison.Ordinal);
 
-        /// <summary>How an error names a row that had no path: the row's text.</summary>
-        internal static string DescribeRow(string marker) => marker.Substring(RowWithoutPathMarker.Length);
+        /// <summary>The start of the marker -Path binds for a row with both a Path and a LiteralPath value, which names no one image.</summary>
+        internal const string RowWithBothPathsMarker = "\u0000row-with-path-and-literal-path:";
+
+        internal static bool IsRowWithBothPaths(string path) => path.StartsWith(RowWithBothPathsMarker, System.StringComparison.Ordinal);
+
+        /// <summary>How an error names a row that a marker stands for: the row's text.</summary>
+        internal static string DescribeRow(string marker) => marker.Substring(marker.IndexOf(':') + 1);
 
         internal static bool IsPipedItemPath(string path) => path.StartsWith(FileSystemQualifier, System.StringComparison.OrdinalIgnoreCase);
 
