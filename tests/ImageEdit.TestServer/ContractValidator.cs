@@ -171,7 +171,8 @@ public static class ContractValidator
         string param = image.Param + (image.Kind == "file_id" ? ".file_id" : ".image_url");
         if (image.Kind == "file_id" && !image.Found)
         {
-            return new Problem($"Invalid '{param}': no file with id '{image.FileId}' has been uploaded (No such File object: {image.FileId}).", param, "file_not_found");
+            // What OpenAI answers for a file ID it has no file for (never uploaded, deleted, or another project's): a 404.
+            return new Problem($"Invalid '{param}': no file with id '{image.FileId}' has been uploaded (No such File object: {image.FileId}).", param, null, 404);
         }
         string what = image.Kind == "file_id" ? $"the file '{image.FileId}'" : "the data URL";
         string? sniffed = ImageFactory.Sniff(image.Head ?? []);

@@ -37,6 +37,14 @@ internal sealed class EventStreamWriter(HttpContext context, RecordedRequest rec
             if (step?.CutAfter == sent)
             {
                 recorded.Outcome = "cut";
+                if (step.CutBy == "reset")
+                {
+                    // A reset makes the client's kernel drop what it has received and not yet read; the pause lets the
+                    // events sent so far be read first, as on a real network where the cut comes later than the data.
+                    await response.Body.FlushAsync();
+                    await Task.Delay(300);
+                    context.Abort();
+                }
                 return;
             }
             if (sent > 0 && pause > 0)

@@ -23,6 +23,8 @@ public sealed class ScriptStep
     [JsonPropertyName("errorAfter")] public int? ErrorAfter { get; set; }
     /// <summary>Streaming: end the stream after this many events, without the completed event.</summary>
     [JsonPropertyName("cutAfter")] public int? CutAfter { get; set; }
+    /// <summary>Streaming, with cutAfter: "end" closes the stream cleanly (the default); "reset" drops the connection, as a network failure does.</summary>
+    [JsonPropertyName("cutBy")] public string? CutBy { get; set; }
     /// <summary>Streaming: split every event's JSON over several data: lines, with comments and an unknown event between.</summary>
     [JsonPropertyName("multiline")] public bool Multiline { get; set; }
     /// <summary>Pad every returned image (streamed or not) to this many bytes, for the benchmark.</summary>

@@ -12,7 +12,7 @@ public class RequestFieldTests
     private static readonly string Lighthouse = Path.Combine(TestPaths.Samples, "lighthouse.png");
 
     private static object? Bind(string wireName, object? value) =>
-        RequestFields.Wire(wireName).Description.Transform(null!, value);
+        RequestFields.Wire(wireName).Description.Convert(value);
 
     [Theory]
     [InlineData(null)]
@@ -42,9 +42,24 @@ public class RequestFieldTests
     [InlineData("99999999999")]
     public void Anything_else_is_refused_never_rounded_or_dropped(object value)
     {
-        var error = Assert.Throws<ArgumentTransformationMetadataException>(() => Bind("n", value));
-        Assert.Contains("not a whole number", error.Message);
-        Assert.Contains("from 1 to 10", error.Message);
+        var error = Assert.Throws<FieldValueException>(() => Bind("n", value));
+        Assert.Contains("not a whole number", error.Problem);
+        Assert.Contains("from 1 to 10", error.Advice);
+    }
+
+    [Fact]
+    public void While_PowerShell_binds_a_refused_value_binds_nothing_and_is_noted_for_the_command()
+    {
+        Commands.BindingProblems.Clear();
+        Assert.Null(RequestFields.Wire("n").Description.Transform(null!, new PSObject("abc")));
+        Assert.Null(RequestFields.Wire("n").Description.Transform(null!, "abc"));
+        var noted = Assert.Single(Commands.BindingProblems.Take());
+        Assert.Equal("n", noted.WireName);
+        Assert.Equal("abc", noted.Value);
+        Assert.Equal("'abc' is not a whole number.", noted.Problem);
+        Assert.Empty(Commands.BindingProblems.Take());
+        Assert.Equal(4, RequestFields.Wire("n").Description.Transform(null!, "4"));
+        Assert.Empty(Commands.BindingProblems.Take());
     }
 
     [Fact]

@@ -33,6 +33,15 @@ Describe 'Azure OpenAI' {
         $request.headers.PSObject.Properties.Name | Should -Not -Contain 'Authorization'
     }
 
+    It 'trims the line break of a key read from a file before writing it into api-key' {
+        $env:AZURE_OPENAI_API_KEY = "$($server.ApiKey)`r`n"
+        try { $result = Edit-Image $lighthouse -Prompt 'x' -ApiType Azure -BaseUri $server.Root -Deployment 'my-gpt-image' -ErrorVariable failures -ErrorAction SilentlyContinue }
+        finally { $env:AZURE_OPENAI_API_KEY = $null }
+        $failures | Should -BeNullOrEmpty
+        $result | Should -HaveCount 1
+        (Get-TestApiRequest $server -EditsOnly).headers.'api-key' | Should -BeExactly $server.ApiKey
+    }
+
     It 'sends -ApiVersion, and a Microsoft Entra ID token as a bearer token' {
         Edit-Image $lighthouse -Prompt 'x' -ApiType Azure -BaseUri $server.Root -Deployment dep -ApiVersion '2025-06-01' -AccessToken $key | Should -HaveCount 1
         $request = Get-TestApiRequest $server -EditsOnly

@@ -106,6 +106,35 @@ Describe 'Batch API' {
         @(Get-SavedImage $out) | Should -HaveCount 10
     }
 
+    It 'says that an -OutputDirectory that does not exist does not exist, in <Command>, and creates nothing' -ForEach @(
+        @{ Command = 'Get-ImageEditBatch' }
+        @{ Command = 'Wait-ImageEditBatch' }
+        @{ Command = 'Receive-ImageEditBatch' }
+        @{ Command = 'Stop-ImageEditBatch' }
+    ) {
+        $missing = Join-Path $TestDrive 'nightly-typo'
+        $confirm = if ($Command -eq 'Stop-ImageEditBatch') { @{ Confirm = $false } } else { @{} }
+        $output = & $Command -OutputDirectory $missing @confirm -ErrorVariable failures -ErrorAction SilentlyContinue
+        $output | Should -BeNullOrEmpty
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'OutputDirectoryNotFound,*'
+        $failures[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $failures[0].TargetObject | Should -Be $missing
+        $failures[0].Exception.Message | Should -BeLike "*$missing does not exist*"
+        Test-Path $missing | Should -BeFalse
+        Get-TestApiRequest $server | Should -BeNullOrEmpty
+    }
+
+    It 'says the wait that was asked for when -TimeoutSec passes with the batch still running' {
+        $out = Join-Path $TestDrive 'still-running'
+        $batch = Get-ChildItem $inputs | Select-Object -First 1 | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
+        $waited = $batch | Wait-ImageEditBatch -TimeoutSec 3 -PollIntervalSec 2 -ErrorVariable failures -ErrorAction SilentlyContinue
+        $waited.Id | Should -Be $batch.Id
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'BatchWaitTimedOut,*'
+        $failures[0].Exception.Message | Should -BeLike "$($batch.Id) is still * after the 3 s wait asked for (-TimeoutSec 3)*"
+    }
+
     It 'does not try to cancel a finished batch, and says so' {
         $out = Join-Path $TestDrive 'finished'
         $batch = Get-ChildItem $inputs | Select-Object -First 1 | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out

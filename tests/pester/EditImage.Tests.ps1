@@ -159,6 +159,41 @@ Describe 'Edit-Image' {
             $request.headers.Authorization | Should -Be "Bearer $($env:OPENAI_API_KEY)"
         }
 
+        It 'trims the line break a key, organization or project read from a file carries (<Source>), and never writes CR or LF into a header' -ForEach @(
+            @{ Source = 'OPENAI_API_KEY with LF' }
+            @{ Source = '-ApiKey with CR LF' }
+        ) {
+            $env:OPENAI_ORG_ID = "org-from-file`n"
+            $env:OPENAI_PROJECT_ID = "  proj-from-file`r`n"
+            $saved = $env:OPENAI_API_KEY
+            try {
+                if ($Source -like '-ApiKey*') {
+                    $key = ConvertTo-SecureString "$($server.ApiKey)`r`n" -AsPlainText -Force
+                    Edit-Image (Join-Path $samples 'lighthouse.png') -Prompt 'x' -ApiKey $key -ErrorVariable failures -ErrorAction SilentlyContinue | Out-Null
+                }
+                else {
+                    $env:OPENAI_API_KEY = "$($server.ApiKey)`n"
+                    Edit-Image (Join-Path $samples 'lighthouse.png') -Prompt 'x' -ErrorVariable failures -ErrorAction SilentlyContinue | Out-Null
+                }
+            }
+            finally { $env:OPENAI_API_KEY = $saved; $env:OPENAI_ORG_ID = $null; $env:OPENAI_PROJECT_ID = $null }
+            $failures | Should -BeNullOrEmpty
+            $request = Get-TestApiRequest $server -EditsOnly
+            $request.headers.Authorization | Should -BeExactly "Bearer $($server.ApiKey)"
+            $request.headers.'OpenAI-Organization' | Should -BeExactly 'org-from-file'
+            $request.headers.'OpenAI-Project' | Should -BeExactly 'proj-from-file'
+        }
+
+        It 'refuses a key with a line break inside it before sending, naming the line break and not the key' {
+            $saved = $env:OPENAI_API_KEY
+            $env:OPENAI_API_KEY = "sk-first-half`nsk-second-half"
+            try { { Edit-Image (Join-Path $samples 'lighthouse.png') -Prompt 'x' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidHeaderValue,ImageEdit.Commands.EditImageCommand' }
+            finally { $env:OPENAI_API_KEY = $saved }
+            $error[0].Exception.Message | Should -BeLike '*OPENAI_API_KEY*line break*'
+            "$($error[0].Exception.Message) $($error[0].ErrorDetails.RecommendedAction) $($error[0].TargetObject)" | Should -Not -BeLike '*half*'
+            Get-TestApiRequest $server | Should -BeNullOrEmpty
+        }
+
         It 'lets parameters override the environment' {
             $key = ConvertTo-SecureString $server.ApiKey -AsPlainText -Force
             $env:OPENAI_API_KEY = 'sk-wrong-from-env'

@@ -121,6 +121,27 @@ Describe 'Get-ImageEditStream' {
         $failures[0].Exception.Message | Should -BeLike '*ended after 2 image event(s) without image_edit.completed*'
     }
 
+    It 'advises what is true of a stream cut (<CutBy>) after events reached the pipeline: it is not asked again, so not -MaximumRetryCount' -ForEach @(
+        @{ CutBy = 'end'; Id = 'StreamIncomplete' }
+        @{ CutBy = 'reset'; Id = 'StreamIncomplete' }
+        @{ CutBy = 'silence'; Id = 'Timeout' }
+    ) {
+        $step = if ($CutBy -eq 'silence') { @{ pauseMs = 3000 } } else { @{ cutAfter = 1; cutBy = $CutBy } }
+        Set-TestApiScript $server @($step)
+
+        $events = Get-ImageEditStream $lighthouse -Prompt 'x' -PartialImages 2 -TimeoutSec 1 -MaximumRetryCount 2 -ErrorVariable failures -ErrorAction SilentlyContinue
+
+        $events | Should -HaveCount 1
+        @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 1 -Because 'an image already reached the pipeline, so the stream is not asked for again'
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -Be "$Id,ImageEdit.Commands.GetImageEditStreamCommand"
+        $failures[0].TargetObject | Should -Be $lighthouse
+        $advice = $failures[0].ErrorDetails.RecommendedAction
+        $advice | Should -Not -BeLike '*MaximumRetryCount*'
+        $advice | Should -BeLike '*not asked for again*'
+        if ($CutBy -eq 'silence') { $advice | Should -BeLike '*-TimeoutSec*' }
+    }
+
     It 'asks again when a stream ends before any event reached the pipeline' {
         Set-TestApiScript $server @(@{ cutAfter = 0 })
 

@@ -226,6 +226,75 @@ Describe 'JSON edits, files and models' {
             (Get-TestApiRequest $server -EditsOnly | Sort-Object sequence).bodyForm | Should -Be @('multipart', 'json', 'json')
         }
 
+        It 'binds JSON rows whose Path or LiteralPath is null or empty in <Command>, and names a row with no image' -ForEach @(
+            @{ Command = 'Edit-Image' }
+            @{ Command = 'Get-ImageEditStream' }
+            @{ Command = 'Start-ImageEditBatch' }
+        ) {
+            $file = Add-ImageEditFile $harbour
+            $json = ConvertTo-Json -Depth 3 -InputObject @(
+                [ordered]@{ Path = $null; LiteralPath = $null; ImageUrl = 'https://example.com/a.png'; FileId = $null; Prompt = 'a url' }
+                [ordered]@{ Path = $null; LiteralPath = ''; ImageUrl = $null; FileId = $file.FileId; Prompt = 'a file id' }
+                [ordered]@{ Path = $lighthouse; LiteralPath = $null; ImageUrl = $null; FileId = $null; Prompt = 'a path' }
+                [ordered]@{ Path = $null; LiteralPath = $lighthouse; ImageUrl = $null; FileId = $null; Prompt = 'a literal path' }
+                [ordered]@{ Path = ''; LiteralPath = $null; ImageUrl = $null; FileId = $null; Prompt = 'nothing at all' }
+            )
+            $out = Join-Path $TestDrive "json-nulls-$Command"
+            $output = $json | ConvertFrom-Json | & $Command -Model gpt-image-2 -OutputDirectory $out -ThrottleLimit 1 -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue -InformationVariable information
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'NoImageGiven,*'
+            "$($failures[0].TargetObject)" | Should -BeLike '*nothing at all*'
+            if ($Command -eq 'Start-ImageEditBatch') {
+                $output | Should -HaveCount 1
+                Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/batches/$($output.Id)/advance" -Body '{"to":"completed"}' -ContentType 'application/json' | Out-Null
+                ($output | Wait-ImageEditBatch -PollIntervalSec 0.1).RequestCounts.Completed | Should -Be 4
+            }
+            else {
+                (Get-TestApiRequest $server -EditsOnly | Sort-Object sequence).bodyForm | Should -Be @('json', 'json', 'multipart', 'multipart')
+                ($information | Where-Object { $_.Tags -contains 'RunSummary' }).MessageData.Failed | Should -Be 1
+            }
+        }
+
+        It 'refuses a row with both a Path and a LiteralPath value, naming it, and edits the rest' {
+            $rows = @(
+                [pscustomobject]@{ Path = $lighthouse; LiteralPath = $harbour; Prompt = 'two images' }
+                [pscustomobject]@{ Path = $lighthouse; LiteralPath = $null; Prompt = 'one image' }
+            )
+            $results = $rows | Edit-Image -ErrorVariable failures -ErrorAction SilentlyContinue
+            $results | Should -HaveCount 1
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'AmbiguousImageInput,*'
+            "$($failures[0].TargetObject)" | Should -BeLike '*two images*'
+            @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 1
+        }
+
+        It 'uploads JSON rows whose Path or LiteralPath is null or empty, and names a row with no image' {
+            $json = ConvertTo-Json -InputObject @(
+                [ordered]@{ Path = $null; LiteralPath = $lighthouse }
+                [ordered]@{ Path = $harbour; LiteralPath = $null }
+                [ordered]@{ Path = $harbour; LiteralPath = '' }
+                [ordered]@{ Path = $null; LiteralPath = ''; Note = 'nothing at all' }
+            )
+            $files = $json | ConvertFrom-Json | Add-ImageEditFile -ErrorVariable failures -ErrorAction SilentlyContinue
+            $files | Should -HaveCount 3
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'NoImageGiven,*'
+            "$($failures[0].TargetObject)" | Should -BeLike '*nothing at all*'
+        }
+
+        It 'names the file ID the API no longer has, and advises uploading it again with Add-ImageEditFile' {
+            $file = Add-ImageEditFile $lighthouse
+            $file | Remove-ImageEditFile -Confirm:$false
+            $null = Edit-Image -FileId $file.FileId -Prompt 'x' -ErrorVariable failures -ErrorAction SilentlyContinue
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'ApiNotFound,*'
+            $failures[0].TargetObject | Should -Be $file.FileId
+            $advice = $failures[0].ErrorDetails.RecommendedAction
+            $advice | Should -BeLike "*$($file.FileId)*Add-ImageEditFile*"
+            $advice | Should -Not -BeLike '*-BaseUri*'
+            $advice | Should -Not -BeLike '*-Model*'
+        }
+
         It 'refuses a file ID that cannot be one before sending a delete' {
             ' ', 'file a', 'file-a?x=1#y' | Remove-ImageEditFile -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue
             $failures | Should -HaveCount 3
@@ -316,6 +385,16 @@ Describe 'JSON edits, files and models' {
             $failures[0].FullyQualifiedErrorId | Should -BeLike 'ApiNotFound,*'
             $failures[0].ErrorDetails.RecommendedAction | Should -BeLike '*shut gpt-image-1.5 down on 2026-12-01*-Model gpt-image-2*'
             $failures[0].TargetObject | Should -Be $lighthouse
+        }
+
+        It 'advises -Model and Get-ImageEditModel when no -Model was given and the API''s default model is retired' {
+            Set-TestModels @(@{ id = 'gpt-image-1.5'; shutdown_date = '2026-12-01'; retired = $true }, @{ id = 'gpt-image-2'; shutdown_date = $null })
+            $null = Edit-Image $lighthouse -Prompt 'x' -ErrorVariable failures -ErrorAction SilentlyContinue
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'ApiNotFound,*'
+            $advice = $failures[0].ErrorDetails.RecommendedAction
+            $advice | Should -BeLike '*No -Model was given*gpt-image-1.5*-Model*Get-ImageEditModel*'
+            $advice | Should -Not -BeLike '*-BaseUri*'
         }
 
         It 'sends a model the table does not know, and its new values, unchanged' {

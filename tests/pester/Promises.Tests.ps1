@@ -338,13 +338,38 @@ $env:OPENAI_API_KEY = $Key; $env:OPENAI_BASE_URL = $Base
         ) {
             $good = [pscustomobject]@{ Path = $harbour; Prompt = 'fine' }
             $bad = [pscustomobject]@{ Path = $lighthouse; Prompt = 'x'; $Column = $Value; OutputFormat = 'jpeg' }
-            $results = $good, $bad, $good | Edit-Image -ErrorVariable failures -ErrorAction SilentlyContinue
+            $results = $good, $bad, $good | Edit-Image -ErrorVariable failures -ErrorAction SilentlyContinue -InformationVariable information
             $results | Should -HaveCount 2
             $failures | Should -HaveCount 1
             $failures[0].FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+            $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
             $failures[0].Exception.Message | Should -BeLike "*'$Value' is not a whole number*"
             $failures[0].TargetObject | Should -Be $bad
             @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 2
+            $summary = ($information | Where-Object { $_.Tags -contains 'RunSummary' }).MessageData
+            $summary.Failed | Should -Be 1 -Because 'a row refused while its values were bound did not succeed either'
+            $summary.Edited | Should -Be 2
+        }
+
+        It 'counts in <Command>''s summary every row PowerShell refused while binding it, the last one too' -ForEach @(
+            @{ Command = 'Edit-Image' }
+            @{ Command = 'Get-ImageEditStream' }
+        ) {
+            # A cell not of its field's kind, and rows without the mandatory Prompt (refused by PowerShell itself), one of them last.
+            $rows = @(
+                [pscustomobject]@{ Path = $harbour; Prompt = 'fine' }
+                [pscustomobject]@{ Path = $lighthouse; Prompt = 'bad count'; Count = 'abc' }
+                [pscustomobject]@{ Path = $lighthouse }
+                [pscustomobject]@{ Path = $harbour; Prompt = 'fine again'; Count = 1 }
+                [pscustomobject]@{ Path = $lighthouse; Count = 2 }
+            )
+            $null = $rows | & $Command -ErrorVariable failures -ErrorAction SilentlyContinue -InformationVariable information
+            $failures | Should -HaveCount 3
+            @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 2
+            $summary = ($information | Where-Object { $_.Tags -contains 'RunSummary' }).MessageData
+            $summary.Edited | Should -Be 2
+            $summary.Failed | Should -Be 3 -Because 'every input that did not succeed is counted, whoever refused it'
+            "$summary" | Should -BeLike '*failed 3*'
         }
 
         It 'refuses -Count 2.7 on the command line instead of rounding it' {

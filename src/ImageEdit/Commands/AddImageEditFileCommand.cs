@@ -48,19 +48,16 @@ namespace ImageEdit.Commands
 
         protected override void ProcessRecord()
         {
-            var resolver = new InputPathResolver(this);
             bool literal = ParameterSetName == LiteralPathSet;
-            foreach (string input in literal ? LiteralPath : Path)
+            // Paths only: a row whose Path and LiteralPath are null or empty is refused by name (NoImageGiven).
+            foreach (var input in new InputSources(this, new InputPathResolver(this)).ResolvePaths(literal ? LiteralPath : null, literal ? null : Path))
             {
-                foreach (var resolved in resolver.ResolveInput(input, literal))
+                if (input.Error != null)
                 {
-                    if (resolved.Error != null)
-                    {
-                        WriteError(resolved.Error);
-                        continue;
-                    }
-                    Upload(resolved.Path!);
+                    WriteError(input.Error);
+                    continue;
                 }
+                Upload(input.Source!.Value);
             }
         }
 

@@ -34,6 +34,12 @@ namespace ImageEdit.Commands
         protected override void ProcessRecord()
         {
             string? folder = OutputDirectory is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputDirectory);
+            if (folder != null && Id is null && FolderNotFound(folder) is { } notFound)
+            {
+                // A typo in a scheduled job's folder must not read as "nothing to collect".
+                WriteError(notFound);
+                return;
+            }
             var ids = Id ?? (folder is null ? Array.Empty<string>() : new RunRecord(folder).ReadTyped<BatchLine>("batch").Select(b => b.Id).Distinct().ToArray());
             if (ids.Length == 0)
             {
@@ -54,6 +60,24 @@ namespace ImageEdit.Commands
             }
         }
 
+        /// <summary>The error for an -OutputDirectory that does not exist (so it has no run record), or null when it does.</summary>
+        private protected ErrorRecord? FolderNotFound(string folder)
+        {
+            if (System.IO.Directory.Exists(folder))
+            {
+                return null;
+            }
+            var problem = System.IO.File.Exists(folder)
+                ? OutputFolder.Unusable(folder, "it is a file, not a folder, so it has no run record")
+                : new LocalCheckException("OutputDirectoryNotFound", ErrorCategory.ObjectNotFound, folder,
+                    $"The folder {folder} does not exist, so there is no run record there to say which batches to {Verb} and which input each request was.",
+                    "Check -OutputDirectory: give the folder Start-ImageEditBatch -OutputDirectory saved into.");
+            return ErrorRecordFactory.Create(problem, folder);
+        }
+
+        /// <summary>What the cmdlet does to the folder's batches, for messages: get, wait for, receive, cancel.</summary>
+        internal abstract string Verb { get; }
+
         /// <summary>ShouldProcess where the cmdlet changes something (Stop-ImageEditBatch).</summary>
         internal virtual bool Approve(string id) => true;
     }
@@ -66,6 +90,8 @@ namespace ImageEdit.Commands
     public sealed class GetImageEditBatchCommand : BatchCommandBase
     {
         internal override string Activity => "Getting batches";
+
+        internal override string Verb => "get";
 
         internal override async Task HandleAsync(string id, string? folder, IOutputSink sink, CancellationToken cancellation) =>
             sink.WriteObject(BatchesApi.ToBatch(await BatchesApi.GetAsync(Connection, id, sink, cancellation).ConfigureAwait(false), folder));
@@ -84,6 +110,8 @@ namespace ImageEdit.Commands
         public double PollIntervalSec { get; set; } = 2;
 
         internal override string Activity => "Waiting for batches";
+
+        internal override string Verb => "wait for";
 
         /// <summary>-TimeoutSec bounds the whole wait here; each poll is bounded by 100 s.</summary>
         internal override TimeSpan? RequestTimeout => TimeSpan.FromSeconds(100);
@@ -115,14 +143,21 @@ namespace ImageEdit.Commands
                         }
                         return;
                     }
-                    if (limit is TimeSpan timeout && DateTime.UtcNow - started + TimeSpan.FromSeconds(pause) > timeout)
+                    var next = TimeSpan.FromSeconds(pause);
+                    if (limit is TimeSpan timeout)
                     {
-                        sink.WriteObject(batch);
-                        throw new LocalCheckException("BatchWaitTimedOut", ErrorCategory.OperationTimeout, id,
-                            $"{id} is still {batch.Status} after {(DateTime.UtcNow - started).TotalSeconds:0} s ({counts}).",
-                            "Wait again later (Get-ImageEditBatch -OutputDirectory <folder> | Wait-ImageEditBatch), or raise -TimeoutSec.");
+                        // The last look is at the end of the wait asked for, not one pause before it.
+                        var left = timeout - (DateTime.UtcNow - started);
+                        if (left <= TimeSpan.Zero)
+                        {
+                            sink.WriteObject(batch);
+                            throw new LocalCheckException("BatchWaitTimedOut", ErrorCategory.OperationTimeout, id,
+                                $"{id} is still {batch.Status} after the {timeout.TotalSeconds:0.###} s wait asked for (-TimeoutSec {TimeoutSec}); {counts}.",
+                                "Wait again later (Get-ImageEditBatch -OutputDirectory <folder> | Wait-ImageEditBatch), or raise -TimeoutSec.");
+                        }
+                        next = left < next ? left : next;
                     }
-                    await Task.Delay(TimeSpan.FromSeconds(pause), cancellation).ConfigureAwait(false);
+                    await Task.Delay(next, cancellation).ConfigureAwait(false);
                     pause = Math.Min(60, pause * 1.5);
                 }
             }
@@ -160,11 +195,19 @@ namespace ImageEdit.Commands
                 new[] { "ImageEdit", "RunSummary" });
         }
 
+        internal override string Verb => "receive";
+
         protected override void ProcessRecord()
         {
             if (OutputDirectory != null)
             {
                 string folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputDirectory);
+                // Not created here: without the folder there is no run record to say which request is which input.
+                if (FolderNotFound(folder) is { } notFound)
+                {
+                    WriteError(notFound);
+                    return;
+                }
                 if (OutputFolder.Prepare(folder) is { } problem)
                 {
                     WriteError(ErrorRecordFactory.Create(problem, OutputDirectory));
@@ -203,6 +246,8 @@ namespace ImageEdit.Commands
     public sealed class StopImageEditBatchCommand : BatchCommandBase
     {
         internal override string Activity => "Cancelling batches";
+
+        internal override string Verb => "cancel";
 
         internal override bool Approve(string id) => ShouldProcess(id, "Cancel the batch (requests done so far stay done)");
 

@@ -32,14 +32,31 @@ namespace ImageEdit.Commands
                     $"The base URI '{baseUri.GetLeftPart(UriPartial.Authority)}' uses plain http, which would send the credentials unencrypted to another host.",
                     "Use https, or pass -AllowUnencryptedAuthentication if you accept the risk.");
             }
-            SecureString? key = command.ApiKey ?? ToSecureString(Environment(apiType == ApiType.Azure ? "AZURE_OPENAI_API_KEY" : "OPENAI_API_KEY"));
-            return new ApiConnection(baseUri, key,
+            string keyVariable = apiType == ApiType.Azure ? "AZURE_OPENAI_API_KEY" : "OPENAI_API_KEY";
+            SecureString? key = command.ApiKey ?? ToSecureString(Environment(keyVariable));
+            var connection = new ApiConnection(baseUri, key,
                 command.Organization ?? Environment("OPENAI_ORG_ID"),
                 command.Project ?? Environment("OPENAI_PROJECT_ID"),
                 command.RequestTimeout ?? TimeSpan.FromSeconds(command.TimeoutSec), command.MaximumRetryCount, apiType,
                 deployment ?? Environment("AZURE_OPENAI_DEPLOYMENT"),
                 command.ApiVersion ?? Environment("OPENAI_API_VERSION"),
                 command.AccessToken);
+            if (connection.HeaderValueProblem() is { } problem)
+            {
+                // Written into a header, a line break would end the header block early: the API would read the rest as the
+                // body and answer something unrelated (a 400 or 415). Refused here, naming where the value came from, never the value.
+                string source = problem.Value switch
+                {
+                    HeaderValue.ApiKey => command.ApiKey != null ? "The API key given in -ApiKey" : $"The API key in $env:{keyVariable}",
+                    HeaderValue.AccessToken => "The access token given in -AccessToken",
+                    HeaderValue.Organization => command.Organization != null ? "-Organization" : "$env:OPENAI_ORG_ID",
+                    _ => command.Project != null ? "-Project" : "$env:OPENAI_PROJECT_ID",
+                };
+                Fail<ApiConnection>(command, "InvalidHeaderValue", ErrorCategory.InvalidArgument, null,
+                    $"{source} has {problem.Problem}; it is sent in a request header, which cannot carry one, so nothing was sent.",
+                    "Give the value alone on one line (line breaks and spaces around it are trimmed), e.g. (Get-Content key.txt -Raw).Trim(); check the secret store's entry.");
+            }
+            return connection;
         }
 
         /// <summary>Azure when its endpoint is configured and nothing points at OpenAI; OpenAI otherwise.</summary>
@@ -86,7 +103,7 @@ namespace ImageEdit.Commands
             return secure;
         }
 
-        private static T Fail<T>(PSCmdlet command, string id, ErrorCategory category, object target, string message, string action)
+        private static T Fail<T>(PSCmdlet command, string id, ErrorCategory category, object? target, string message, string action)
         {
             command.ThrowTerminatingError(ErrorRecordFactory.Create(new LocalCheckException(id, category, target, message, action), target));
             return default!;

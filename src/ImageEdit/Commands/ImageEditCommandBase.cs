@@ -34,6 +34,8 @@ namespace ImageEdit.Commands
         private readonly Dictionary<string, RunRecord> _records = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
         private protected readonly RunTally _tally = new RunTally();
         private readonly System.Diagnostics.Stopwatch _elapsed = new System.Diagnostics.Stopwatch();
+        private PSObject? _inputObject;
+        private bool _inputAwaitingProcessRecord;
 
         /// <summary>
         /// Parameters besides the request fields that bind by property name. A piped FileInfo has Size and User properties
@@ -44,6 +46,28 @@ namespace ImageEdit.Commands
             nameof(ReferencePath), nameof(ReferenceUrl), nameof(ReferenceFileId), nameof(Mask), nameof(MaskUrl), nameof(MaskFileId), nameof(OutputDirectory),
         };
 
+        /// <summary>
+        /// The piped object itself (a row, a file, a string), bound before its values: not for typing. PowerShell sets it
+        /// for every piped object, so the command counts each one that never reaches ProcessRecord because PowerShell
+        /// refused it while binding its values (a row with no Prompt column, say): the summary's Failed includes it.
+        /// </summary>
+        [Parameter(ValueFromPipeline = true, DontShow = true)]
+        public PSObject? InputObject
+        {
+            get => _inputObject;
+            set
+            {
+                if (value != null)
+                {
+                    // A new piped object begins to bind: the one before it, if it never reached ProcessRecord, was refused.
+                    CountInputRefusedWhileBinding();
+                    _inputAwaitingProcessRecord = true;
+                    BindingProblems.Clear();
+                }
+                _inputObject = value;
+            }
+        }
+
         /// <summary>The image(s) to edit, one request each. Wildcards are expanded; a piped string or FileInfo binds here.</summary>
         [Parameter(Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]
@@ -52,8 +76,13 @@ namespace ImageEdit.Commands
         [PipedItemPath]
         public string[] Path { get; set; } = Array.Empty<string>();
 
-        /// <summary>The image(s) to edit, taken exactly as written (no wildcards). A piped FileInfo binds here through its PSPath.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The image(s) to edit, taken exactly as written (no wildcards).</summary>
+        /// <remarks>
+        /// Not mandatory in its set: a mandatory pipeline parameter makes PowerShell try its set first for every piped row,
+        /// so a row's null or empty LiteralPath cell would bind (and fail the row) before its Path or ImageUrl could.
+        /// A row's LiteralPath column is read by <see cref="PipedItemPathAttribute"/> instead.
+        /// </remarks>
+        [Parameter(ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
         [Alias("PSPath", "LP")]
         [ValidateNotNullOrEmpty]
         public string[] LiteralPath { get; set; } = Array.Empty<string>();
@@ -205,6 +234,11 @@ namespace ImageEdit.Commands
         {
             // Pipeline input is bound after BeginProcessing, so these are exactly the parameters typed on the command line.
             _commandLineParameters = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+            if (RefusedValues().FirstOrDefault() is { } refusedArgument)
+            {
+                // A value typed on the command line that is not of its field's kind (-Count 2.7) stops the command, as a binding error does.
+                ThrowTerminatingError(refusedArgument);
+            }
             if (MyInvocation.ExpectingInput && _commandLineParameters.Contains(nameof(Path)) && !_commandLineParameters.Contains(nameof(Prompt))
                 && Path.Length == 1 && !System.IO.File.Exists(Path[0]) && !System.IO.Directory.Exists(Path[0]) && !WildcardPattern.ContainsWildcardCharacters(Path[0]))
             {
@@ -230,6 +264,18 @@ namespace ImageEdit.Commands
 
         protected override void ProcessRecord()
         {
+            _inputAwaitingProcessRecord = false;
+            var refused = RefusedValues();
+            if (refused.Count > 0)
+            {
+                // A value of this input is not of its field's kind (a CSV cell Count=abc): the input fails alone, and is counted.
+                foreach (var error in refused)
+                {
+                    WriteError(error);
+                }
+                _tally.AddFailed();
+                return;
+            }
             IgnoreFieldsOfProviderItems();
             var resolver = new InputPathResolver(this);
             var inputs = new InputSources(this, resolver).Resolve(ParameterSetName == LiteralPathSet ? LiteralPath : null, ParameterSetName == LiteralPathSet ? null : Path, ImageUrl, FileId);
@@ -271,6 +317,43 @@ namespace ImageEdit.Commands
                 {
                     Submit(request);
                 }
+            }
+        }
+
+        /// <summary>
+        /// The errors for the values request fields refused while this input (or the command line) was bound: only those of
+        /// fields PowerShell did bind, to nothing, this time (a note left by a binding that failed later is not this input's).
+        /// Each is PowerShell's own ParameterArgumentTransformationError, InvalidArgument, naming the parameter, with the row as TargetObject.
+        /// </summary>
+        private List<ErrorRecord> RefusedValues()
+        {
+            var errors = new List<ErrorRecord>();
+            foreach (var problem in BindingProblems.Take())
+            {
+                string parameter = RequestFields.Wire(problem.WireName).ParameterName;
+                if (!MyInvocation.BoundParameters.TryGetValue(parameter, out var bound) || bound != null)
+                {
+                    continue;
+                }
+                object? target = _inputObject ?? problem.Value;
+                var error = new ErrorRecord(new ParameterBindingException($"Cannot process argument transformation on parameter '{parameter}'. {problem.Problem} {problem.Advice}"),
+                    "ParameterArgumentTransformationError", ErrorCategory.InvalidArgument, target);
+                error.ErrorDetails = new ErrorDetails(error.Exception.Message) { RecommendedAction = problem.Advice };
+                errors.Add(error);
+            }
+            return errors;
+        }
+
+        /// <summary>
+        /// Counts as failed the piped input PowerShell refused while binding it (its error is PowerShell's): it was bound
+        /// and never reached ProcessRecord. Called when the next input begins to bind, and once more at the end.
+        /// </summary>
+        private void CountInputRefusedWhileBinding()
+        {
+            if (_inputAwaitingProcessRecord)
+            {
+                _inputAwaitingProcessRecord = false;
+                _tally.AddFailed();
             }
         }
 
@@ -334,6 +417,7 @@ namespace ImageEdit.Commands
         /// <summary>The -WhatIf line and the run summary that end every command.</summary>
         private protected void WriteSummary()
         {
+            CountInputRefusedWhileBinding();
             _elapsed.Stop();
             if (WhatIfInEffect)
             {

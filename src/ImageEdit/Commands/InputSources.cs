@@ -21,9 +21,19 @@ namespace ImageEdit.Commands
             _resolver = resolver;
         }
 
-        public IEnumerable<ResolvedSource> Resolve(string[]? literalPaths, string[]? paths, string[]? urls, string[]? fileIds)
+        /// <summary>The files of a command that takes only paths (Add-ImageEditFile).</summary>
+        public IEnumerable<ResolvedSource> ResolvePaths(string[]? literalPaths, string[]? paths) => Resolve(literalPaths, paths, null, null, pathsOnly: true);
+
+        public IEnumerable<ResolvedSource> Resolve(string[]? literalPaths, string[]? paths, string[]? urls, string[]? fileIds, bool pathsOnly = false)
         {
             // A row without a path column bound -Path to a marker (see PipedItemPathAttribute): it gives no path.
+            if (paths?.FirstOrDefault(PipedItemPathAttribute.IsRowWithBothPaths) is { } rowWithBoth)
+            {
+                string row = PipedItemPathAttribute.DescribeRow(rowWithBoth);
+                yield return Failed(new LocalCheckException("AmbiguousImageInput", ErrorCategory.InvalidArgument, row,
+                    $"The input {row} has both a Path and a LiteralPath value; each input names its image one way.", "Leave one of the two columns empty in this row."));
+                yield break;
+            }
             string? rowWithoutPath = paths?.FirstOrDefault(PipedItemPathAttribute.IsRowWithoutPath);
             paths = paths?.Where(p => !PipedItemPathAttribute.IsRowWithoutPath(p)).ToArray();
             var kinds = new[]
@@ -36,11 +46,7 @@ namespace ImageEdit.Commands
 
             if (kinds.Count == 0)
             {
-                string row = rowWithoutPath is null ? "" : PipedItemPathAttribute.DescribeRow(rowWithoutPath);
-                string what = row.Length == 0 ? "No image was given (the input's Path, LiteralPath, ImageUrl and FileId are all empty or missing)"
-                    : $"The input {row} has no Path, LiteralPath, ImageUrl or FileId value";
-                yield return Failed(new LocalCheckException("NoImageGiven", ErrorCategory.InvalidArgument, row.Length == 0 ? null : row,
-                    what + ", so there is nothing to edit.", "Pass -Path, -LiteralPath, -ImageUrl or -FileId (or pipe files, or rows with one of those columns)."));
+                yield return Failed(NoImageGiven(rowWithoutPath is null ? "" : PipedItemPathAttribute.DescribeRow(rowWithoutPath), pathsOnly));
                 yield break;
             }
             if (kinds.Count > 1)
@@ -75,6 +81,20 @@ namespace ImageEdit.Commands
                         break;
                 }
             }
+        }
+
+        /// <summary>
+        /// An input that names no image: every one of its Path, LiteralPath (and, where the command takes them, ImageUrl and
+        /// FileId) values is null, empty or missing. <paramref name="row"/> is the row's text, or empty.
+        /// </summary>
+        private static LocalCheckException NoImageGiven(string row, bool pathsOnly)
+        {
+            string columns = pathsOnly ? "Path or LiteralPath" : "Path, LiteralPath, ImageUrl or FileId";
+            string what = row.Length == 0 ? $"No image was given (the input's {columns} values are all empty or missing)"
+                : $"The input {row} has no {columns} value";
+            return new LocalCheckException("NoImageGiven", ErrorCategory.InvalidArgument, row.Length == 0 ? null : row, what + ", so there is nothing to " + (pathsOnly ? "upload." : "edit."),
+                pathsOnly ? "Pass -Path or -LiteralPath (or pipe files, or rows with one of those columns)."
+                    : "Pass -Path, -LiteralPath, -ImageUrl or -FileId (or pipe files, or rows with one of those columns).");
         }
 
         /// <summary>The mask from whichever of -Mask, -MaskUrl and -MaskFileId was given (at most one).</summary>

@@ -14,6 +14,15 @@ namespace ImageEdit.Http
         Azure,
     }
 
+    /// <summary>The values the connection writes into request headers.</summary>
+    internal enum HeaderValue
+    {
+        ApiKey,
+        AccessToken,
+        Organization,
+        Project,
+    }
+
     /// <summary>
     /// Where requests go and how they are authenticated. Secrets stay SecureStrings: they become plain text only inside
     /// <see cref="ApplyCredentials"/>, while the header is written, and ToString never shows them.
@@ -31,8 +40,8 @@ namespace ImageEdit.Http
         {
             BaseUri = baseUri ?? throw new ArgumentNullException(nameof(baseUri));
             ApiKey = apiKey;
-            Organization = organization;
-            Project = project;
+            Organization = HeaderText(organization);
+            Project = HeaderText(project);
             Timeout = timeout ?? TimeSpan.FromSeconds(600);
             MaximumRetryCount = maximumRetryCount;
             ApiType = apiType;
@@ -126,7 +135,50 @@ namespace ImageEdit.Http
             }
         }
 
-        private static string Reveal(SecureString secret)
+        /// <summary>
+        /// What one of the header values (the key, the token, the organization, the project) has inside it that a header
+        /// cannot carry, a line break or another control character, as (which value, what and where); null when all are
+        /// fine. Spaces and line breaks around a value are trimmed (a key read with Get-Content -Raw ends with one), so
+        /// only what is inside counts. The value itself is never part of the answer.
+        /// </summary>
+        internal (HeaderValue Value, string Problem)? HeaderValueProblem()
+        {
+            var values = new (HeaderValue, string?)[]
+            {
+                (HeaderValue.ApiKey, ApiKey is null ? null : Reveal(ApiKey)),
+                (HeaderValue.AccessToken, AccessToken is null ? null : Reveal(AccessToken)),
+                (HeaderValue.Organization, Organization),
+                (HeaderValue.Project, Project),
+            };
+            foreach (var (value, text) in values)
+            {
+                if (text is null)
+                {
+                    continue;
+                }
+                for (int i = 0; i < text.Length; i++)
+                {
+                    char c = text[i];
+                    if (char.IsControl(c))
+                    {
+                        string what = c == '\n' ? "a line break (LF)" : c == '\r' ? "a line break (CR)" : $"a control character (U+{(int)c:X4})";
+                        return (value, $"{what} inside it, at character {i + 1} of {text.Length}");
+                    }
+                }
+            }
+            return null;
+        }
+
+        /// <summary>A header value as sent: without the spaces and line breaks around it; null when nothing is left.</summary>
+        private static string? HeaderText(string? value)
+        {
+            string? trimmed = value?.Trim();
+            return string.IsNullOrEmpty(trimmed) ? null : trimmed;
+        }
+
+        private static string Reveal(SecureString secret) => RevealAsIs(secret).Trim();
+
+        private static string RevealAsIs(SecureString secret)
         {
             IntPtr pointer = Marshal.SecureStringToGlobalAllocUnicode(secret);
             try

@@ -15,7 +15,7 @@ namespace ImageEdit.Operations
     /// <summary>Turns an edit request into the HTTP call that carries it (multipart, or JSON when it needs to be) and sends it.</summary>
     internal static class EditCall
     {
-        /// <summary>Sends the request; an API error about a model the rules table knows is retired names its replacement.</summary>
+        /// <summary>Sends the request; an API error that names a model or a file ID gets advice about that (see <see cref="EditErrorAdvice"/>).</summary>
         /// <param name="client">The HTTP core.</param>
         /// <param name="request">The edit.</param>
         /// <param name="connection">Where it goes.</param>
@@ -29,7 +29,7 @@ namespace ImageEdit.Operations
             {
                 return await client.SendAsync(For(request, connection, digests), readAnswer, cancellation).ConfigureAwait(false);
             }
-            catch (ApiException error) when (ModelLifecycle.AdviceFor(error, request.Model, ModelLifecycle.Today()) is { } advice)
+            catch (ApiException error) when (EditErrorAdvice.For(error, request) is { } advice)
             {
                 error.Advice = advice;
                 throw;

@@ -70,55 +70,66 @@ namespace ImageEdit.Operations
             {
                 using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
                 var parser = SseParser.Create(stream, (type, data) => ParseEvent(type, data, response.StatusCode, requestId));
-                await foreach (var item in parser.EnumerateAsync(attempt.Token).ConfigureAwait(false))
+                try
                 {
-                    attempt.DataArrived();
-                    using var streamEvent = item.Data;
-                    if (streamEvent.Error != null)
+                    await foreach (var item in parser.EnumerateAsync(attempt.Token).ConfigureAwait(false))
                     {
-                        throw streamEvent.Error;
-                    }
-                    if (streamEvent.Payload is null)
-                    {
-                        sink.Verbose($"Skipped an event of a type this version does not know: '{streamEvent.Type}'.");
-                        continue;
-                    }
-
-                    var payload = streamEvent.Payload;
-                    var image = payload.Images[0];
-                    events++;
-                    if (streamEvent.Type == PartialImageEvent)
-                    {
-                        int index = payload.PartialImageIndex ?? events - 1;
-                        var saved = Commit(image, OutputNames.Partial(request.Source.Stem, index), sink);
-                        if (saved != null) recorded.Add(new RecordKeeper.Saved(saved, "partial", index));
-                        sink.WriteObject(new ImageEditPartialImageEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
-                            payload.Background, payload.OutputFormat, index, request.SourcePath, requestId, saved));
-                        ReportSaveFailure(saved, request, sink);
-                        attempt.Commit();
-                        progress.StatusDescription = request.PartialImages is int total && total > 0
-                            ? $"Partial image {index + 1} of {total} received"
-                            : $"Partial image {index + 1} received";
-                        if (request.PartialImages is int expected && expected > 0)
+                        attempt.DataArrived();
+                        using var streamEvent = item.Data;
+                        if (streamEvent.Error != null)
                         {
-                            progress.PercentComplete = Math.Min(99, (index + 1) * 100 / (expected + 1));
+                            throw streamEvent.Error;
                         }
-                        sink.WriteProgress(progress);
+                        if (streamEvent.Payload is null)
+                        {
+                            sink.Verbose($"Skipped an event of a type this version does not know: '{streamEvent.Type}'.");
+                            continue;
+                        }
+
+                        var payload = streamEvent.Payload;
+                        var image = payload.Images[0];
+                        events++;
+                        if (streamEvent.Type == PartialImageEvent)
+                        {
+                            int index = payload.PartialImageIndex ?? events - 1;
+                            var saved = Commit(image, OutputNames.Partial(request.Source.Stem, index), sink);
+                            if (saved != null) recorded.Add(new RecordKeeper.Saved(saved, "partial", index));
+                            sink.WriteObject(new ImageEditPartialImageEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
+                                payload.Background, payload.OutputFormat, index, request.SourcePath, requestId, saved));
+                            ReportSaveFailure(saved, request, sink);
+                            attempt.Commit();
+                            progress.StatusDescription = request.PartialImages is int total && total > 0
+                                ? $"Partial image {index + 1} of {total} received"
+                                : $"Partial image {index + 1} received";
+                            if (request.PartialImages is int expected && expected > 0)
+                            {
+                                progress.PercentComplete = Math.Min(99, (index + 1) * 100 / (expected + 1));
+                            }
+                            sink.WriteProgress(progress);
+                        }
+                        else
+                        {
+                            var saved = Commit(image, OutputNames.Edited(request.Source.Stem, 0, 1), sink);
+                            if (saved != null) recorded.Add(new RecordKeeper.Saved(saved, "edited", 0));
+                            KeepRecord(request, digests, recorded, requestId, payload, sink);
+                            _context.Tally.AddEdited(recorded.Count(r => r.Image.Path != null), payload.Usage);
+                            sink.WriteObject(new ImageEditCompletedEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
+                                payload.Background, payload.OutputFormat, WireMapping.ToUsage(payload.Usage), request.SourcePath, requestId, saved));
+                            ReportSaveFailure(saved, request, sink);
+                            attempt.Commit();
+                            sink.Verbose($"Stream closed for {name} after {events} image event(s).");
+                            completed = true;
+                            return true;
+                        }
                     }
-                    else
-                    {
-                        var saved = Commit(image, OutputNames.Edited(request.Source.Stem, 0, 1), sink);
-                        if (saved != null) recorded.Add(new RecordKeeper.Saved(saved, "edited", 0));
-                        KeepRecord(request, digests, recorded, requestId, payload, sink);
-                        _context.Tally.AddEdited(recorded.Count(r => r.Image.Path != null), payload.Usage);
-                        sink.WriteObject(new ImageEditCompletedEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
-                            payload.Background, payload.OutputFormat, WireMapping.ToUsage(payload.Usage), request.SourcePath, requestId, saved));
-                        ReportSaveFailure(saved, request, sink);
-                        attempt.Commit();
-                        sink.Verbose($"Stream closed for {name} after {events} image event(s).");
-                        completed = true;
-                        return true;
-                    }
+                }
+                catch (OperationCanceledException ex) when (attempt.IsCommitted && attempt.TimedOut)
+                {
+                    throw StreamWentQuiet(ex, events);
+                }
+                catch (Exception ex) when (attempt.IsCommitted && IsNetworkFailure(ex))
+                {
+                    throw StreamCut(ex, events, response.StatusCode, requestId);
                 }
             }
             finally
@@ -141,8 +152,49 @@ namespace ImageEdit.Operations
                 // error is the same StreamIncomplete as for a stream cut later.
                 throw new TransientAnswerException(incomplete.Message, finalError: incomplete);
             }
+            incomplete.Advice = NotAskedAgain + " Run the command again for this input" + ResumeHint;
             throw incomplete;
         }
+
+        private const string NotAskedAgain = "Images of this stream had already reached the pipeline, so it was not asked for again " +
+            "(asking again would pay again and repeat them).";
+
+        private const string ResumeHint = ": with -OutputDirectory and -Resume, only the inputs without a finished result are sent.";
+
+        /// <summary>
+        /// A stream whose images have reached the pipeline and that then goes quiet for -TimeoutSec: not asked for again,
+        /// since that would repeat its images, so the advice is -TimeoutSec alone.
+        /// </summary>
+        private Exception StreamWentQuiet(OperationCanceledException ex, int received)
+        {
+            var quiet = new AdvisedTimeoutException(
+                $"The stream sent nothing for {_connection.Timeout.TotalSeconds:0} s (-TimeoutSec) after {received} image event(s), before {CompletedEvent}; it was abandoned.",
+                $"Raise -TimeoutSec. {NotAskedAgain} Run the command again for this input{ResumeHint}", ex);
+            // The client treats every timed-out try as transient; a committed one is not tried again and ends with this error.
+            return new TransientAnswerException(quiet.Message, ex, finalError: quiet);
+        }
+
+        /// <summary>A stream whose images have reached the pipeline and whose connection then dropped: incomplete, and not asked for again.</summary>
+        private static Exception StreamCut(Exception ex, int received, HttpStatusCode status, string? requestId) =>
+            new ApiException(status, $"The stream was cut after {received} image event(s), before {CompletedEvent}: {Innermost(ex).Message}",
+                null, null, null, requestId, ex, ApiFailureKind.StreamIncomplete)
+            {
+                Advice = NotAskedAgain + " Check the network and any proxy, then run the command again for this input" + ResumeHint,
+            };
+
+        private static bool IsNetworkFailure(Exception ex)
+        {
+            for (Exception? inner = ex; inner != null; inner = inner.InnerException)
+            {
+                if (inner is HttpRequestException || inner is System.Net.Sockets.SocketException || inner.GetType().Namespace == "System.Net.Http")
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static Exception Innermost(Exception ex) => ex.InnerException is null ? ex : Innermost(ex.InnerException);
 
         /// <summary>Adds the stream's line to the run record once its final image is saved; a record that cannot be written is an error, not a lost result.</summary>
         private void KeepRecord(ImageEditRequest request, IReadOnlyDictionary<string, FileDigest> digests, List<RecordKeeper.Saved> recorded, string? requestId,

@@ -25,7 +25,7 @@ namespace ImageEdit.Pipeline
                     return Record(api, id, category, target, api.Advice ?? action);
                 case TimeoutException timeout:
                     return Record(timeout, "Timeout", ErrorCategory.OperationTimeout, target,
-                        "Raise -TimeoutSec or -MaximumRetryCount, or try again later.");
+                        (timeout as AdvisedTimeoutException)?.Advice ?? "Raise -TimeoutSec or -MaximumRetryCount, or try again later.");
                 case ApiConnectionException connection:
                     return Record(connection, "ConnectionFailed", ErrorCategory.ConnectionError, target,
                         "Check -BaseUri, the network and any proxy, then try again or raise -MaximumRetryCount.");

@@ -68,7 +68,25 @@ namespace ImageEdit.Requests
         /// <summary>True for the field that only Get-ImageEditStream sets.</summary>
         public bool StreamingOnly { get; set; }
 
+        /// <summary>
+        /// Binds a value strictly (see <see cref="Convert"/>). A value that is not of the field's kind binds nothing and is
+        /// noted in <see cref="Commands.BindingProblems"/>, so that the command fails that row itself and counts it.
+        /// </summary>
         public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            try
+            {
+                return Convert(inputData);
+            }
+            catch (FieldValueException refused)
+            {
+                Commands.BindingProblems.Note(new Commands.BindingProblem(WireName, inputData is PSObject wrapped ? wrapped.BaseObject : inputData, refused.Problem, refused.Advice));
+                return null;
+            }
+        }
+
+        /// <summary>The value as the field takes it: null for an empty cell or a null; a <see cref="FieldValueException"/> for a value not of its kind.</summary>
+        internal object? Convert(object? inputData)
         {
             object? value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
             if (value is null || (value is string blank && blank.Trim().Length == 0))
@@ -86,9 +104,9 @@ namespace ImageEdit.Requests
                 case int whole:
                     return whole;
                 case long or short or byte or sbyte or ushort or uint or ulong:
-                    return Narrow(Convert.ToDecimal(value, CultureInfo.InvariantCulture), value);
+                    return Narrow(System.Convert.ToDecimal(value, CultureInfo.InvariantCulture), value);
                 case double or float or decimal:
-                    decimal number = Convert.ToDecimal(value, CultureInfo.InvariantCulture);
+                    decimal number = System.Convert.ToDecimal(value, CultureInfo.InvariantCulture);
                     if (number != decimal.Truncate(number))
                     {
                         throw NotWhole(value);
@@ -105,9 +123,8 @@ namespace ImageEdit.Requests
         private static string ToText(object value) => value switch
         {
             string text => text.Trim(),
-            _ when value.GetType().IsPrimitive || value is Enum => Convert.ToString(value, CultureInfo.InvariantCulture)!,
-            _ => throw new ArgumentTransformationMetadataException(
-                $"A {value.GetType().Name} cannot be a text value; pass a string, or leave the value empty so the field is not sent."),
+            _ when value.GetType().IsPrimitive || value is Enum => System.Convert.ToString(value, CultureInfo.InvariantCulture)!,
+            _ => throw new FieldValueException($"A {value.GetType().Name} cannot be a text value.", "Pass a string, or leave the value empty so the field is not sent."),
         };
 
         private int Narrow(decimal number, object original)
@@ -119,11 +136,24 @@ namespace ImageEdit.Requests
             return (int)number;
         }
 
-        private ArgumentTransformationMetadataException NotWhole(object value) =>
-            new ArgumentTransformationMetadataException(
-                $"'{Convert.ToString(value, CultureInfo.InvariantCulture)}' is not a whole number. Pass {RangeText()}, or leave the value empty so the field '{WireName}' is not sent.");
+        private FieldValueException NotWhole(object value) =>
+            new FieldValueException($"'{System.Convert.ToString(value, CultureInfo.InvariantCulture)}' is not a whole number.",
+                $"Pass {RangeText()}, or leave the value empty so the field '{WireName}' is not sent.");
 
         internal string RangeText() =>
             Minimum != int.MinValue && Maximum != int.MaxValue ? $"a whole number from {Minimum} to {Maximum}" : "a whole number";
+    }
+
+    /// <summary>A value that is not of its field's kind: what is wrong with it, and how to give it.</summary>
+    internal sealed class FieldValueException : ArgumentTransformationMetadataException
+    {
+        public FieldValueException(string problem, string advice) : base(problem + " " + advice)
+        {
+            Problem = problem;
+            Advice = advice;
+        }
+
+        public string Problem { get; }
+        public string Advice { get; }
     }
 }
