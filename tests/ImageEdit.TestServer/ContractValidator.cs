@@ -172,7 +172,7 @@ public static class ContractValidator
         if (image.Kind == "file_id" && !image.Found)
         {
             // What OpenAI answers for a file ID it has no file for (never uploaded, deleted, or another project's): a 404.
-            return new Problem($"Invalid '{param}': no file with id '{image.FileId}' has been uploaded (No such File object: {image.FileId}).", param, null, 404);
+            return new Problem($"Invalid '{param}': no file with id '{image.FileId}' has been uploaded (No such File object: {image.FileId}).", param, "file_not_found", 404);
         }
         string what = image.Kind == "file_id" ? $"the file '{image.FileId}'" : "the data URL";
         string? sniffed = ImageFactory.Sniff(image.Head ?? []);

@@ -55,7 +55,8 @@ public class StreamOperationTests(ServerFixture fixture) : IClassFixture<ServerF
         fixture.Server.Script.Enqueue([new ScriptStep { PauseMs = 9000 }]);
         var sink = new CollectingSink();
 
-        await Assert.ThrowsAsync<TimeoutException>(() => new StreamOperation(Connection(TimeSpan.FromSeconds(3), retries: 0), Context(null)).RunAsync(Streamed(1), sink, CancellationToken.None));
+        // An image had reached the pipeline, so the timeout's advice says the stream is not asked for again.
+        await Assert.ThrowsAnyAsync<TimeoutException>(() => new StreamOperation(Connection(TimeSpan.FromSeconds(3), retries: 0), Context(null)).RunAsync(Streamed(1), sink, CancellationToken.None));
 
         Assert.Single(sink.Objects);
     }

@@ -202,7 +202,7 @@ public class TestServerBatchTests(ServerFixture fixture) : IClassFixture<ServerF
             (400, "invalid_request_error", null, "scripted_failure"),
             (400, "invalid_request_error", "colour", "unknown_parameter"),
             (404, "invalid_request_error", null, "model_not_found"),
-            (400, "invalid_request_error", "images[0].file_id", "file_not_found"),
+            (404, "invalid_request_error", "images[0].file_id", "file_not_found"),
             (500, "server_error", null, "server_error"),
             (400, "invalid_request_error", "stream", "unsupported_parameter"),
         };
@@ -215,7 +215,7 @@ public class TestServerBatchTests(ServerFixture fixture) : IClassFixture<ServerF
             Assert.Matches(new Regex("^req_[0-9a-f]{32}$"), (string)response["request_id"]!);
         }
         Assert.Equal("Boom.", (string?)errors[4]["response"]!["body"]!["error"]!["message"]);
-        Assert.Equal(new[] { 200, 400, 400, 404, 400, 500, 400 }, Server.BatchLines.Select(r => r.Status));
+        Assert.Equal(new[] { 200, 400, 400, 404, 404, 500, 400 }, Server.BatchLines.Select(r => r.Status));
         Assert.Empty(Server.BatchLines[1].ReturnedImageSha256);
     }
 

@@ -261,7 +261,7 @@ public class TestServerJsonTests(ServerFixture fixture) : IClassFixture<ServerFi
     {
         var response = await EditAsync(Body(new { prompt = "x", images = new object[] { new { image_url = TestServerHttp.DataUrl(Png) }, new { file_id = "file-AAAAAAAAAAAAAAAAAAAAAAAA" } } }));
 
-        var error = await TestServerHttp.ErrorAsync(response, HttpStatusCode.BadRequest, "images[1].file_id", "file_not_found");
+        var error = await TestServerHttp.ErrorAsync(response, HttpStatusCode.NotFound, "images[1].file_id", "file_not_found");
         Assert.Contains("file-AAAAAAAAAAAAAAAAAAAAAAAA", (string?)error["message"]);
         Assert.Null(TestServerHttp.LastEdit(Server).ImageRefs[1].Sha256);
     }
@@ -275,7 +275,7 @@ public class TestServerJsonTests(ServerFixture fixture) : IClassFixture<ServerFi
 
         var response = await TestServerHttp.PostJsonAsync(client, "/v1/images/edits", Body(new { prompt = "x", images = new[] { new { file_id = id } } }));
 
-        await TestServerHttp.ErrorAsync(response, HttpStatusCode.BadRequest, "images[0].file_id", "file_not_found");
+        await TestServerHttp.ErrorAsync(response, HttpStatusCode.NotFound, "images[0].file_id", "file_not_found");
     }
 
     [Fact]
