@@ -157,7 +157,12 @@ Describe 'Write faults: nothing the API returned is lost, nothing is paid twice'
             $notCollected = @($failures | Where-Object { $_.FullyQualifiedErrorId -like 'OutputDirectoryNotUsable,*' })
             $notSaved | Should -HaveCount 1
             $notCollected | Should -HaveCount 1
-            @($notSaved.TargetObject) + @($notCollected.TargetObject) | Should -Be (Get-Input 4 | Select-Object -Skip 2).FullName
+            # The last two lines of the output file (its order is the batch's, not the inputs': images upload in parallel).
+            $sourceOf = @{}
+            Get-Content (Join-Path $out 'imageedit-record.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object type -EQ 'batchRequest' |
+                ForEach-Object { $sourceOf[$_.customId] = $_.source }
+            $lastTwo = @(Get-BatchLine | Select-Object -Skip 2 | ForEach-Object { $sourceOf[$_.customId] })
+            @($notSaved.TargetObject) + @($notCollected.TargetObject) | Should -Be $lastTwo
             foreach ($failure in $notSaved + $notCollected) {
                 $failure.Exception.Message | Should -BeLike "*$out*"
                 $failure.ErrorDetails.RecommendedAction | Should -BeLike '*free space*receive*again*'
