@@ -140,6 +140,40 @@ Describe 'Write faults: nothing the API returned is lost, nothing is paid twice'
             $summary.Failed | Should -Be 2
         }
 
+        It 'Start-ImageEditBatch submits nothing when its requests file or record cannot be written, names every input, and -Resume after freeing space submits them once' -Skip:(-not $canMount) {
+            # A 64 KB disk nearly filled: the images upload (nothing is saved in the folder for them), the run record
+            # takes a few lines, and then the part file (long prompts make long lines) runs out of room.
+            $out = New-SmallDisk 'full-start' '64k'
+            [IO.File]::WriteAllBytes((Join-Path $out 'filler.bin'), [byte[]]::new(50000))
+            $prompt = 'p' * 3000
+            $objects = @(Get-Input 6 | Start-ImageEditBatch -Prompt $prompt -Model gpt-image-2 -OutputDirectory $out -ErrorVariable failures -ErrorAction SilentlyContinue -InformationVariable information)
+
+            $objects | Should -HaveCount 0 -Because 'no batch is created from a requests file cut short'
+            @(Get-TestApiRequest $server | Where-Object path -EQ '/v1/batches') | Should -HaveCount 0
+            $failures | Should -HaveCount 6 -Because 'every input gets one error'
+            @($failures.TargetObject | Sort-Object) | Should -Be @((Get-Input 6).FullName | Sort-Object)
+            foreach ($failure in $failures) {
+                $failure.FullyQualifiedErrorId | Should -BeLike 'OutputWriteFailed,*'
+                $failure.Exception.Message | Should -BeLike "*$out*stopped taking*no batch was created*"
+                $failure.ErrorDetails.RecommendedAction | Should -BeLike '*Free space*-Resume*'
+            }
+            (Get-Summary $information).Failed | Should -Be 6
+            @(Get-ChildItem -LiteralPath $out -Force -Filter '.imageedit-*') | Should -HaveCount 0 -Because 'no part file or temporary file is left'
+
+            # Free space: the same command with -Resume plans every input again and submits them in one batch,
+            # reusing every image already uploaded.
+            Remove-Item (Join-Path $out 'filler.bin')
+            & mount -o remount,size=4m $out
+            $batch = @(Get-Input 6 | Start-ImageEditBatch -Prompt $prompt -Model gpt-image-2 -OutputDirectory $out -Resume -ErrorVariable later -ErrorAction SilentlyContinue)
+            $later | Should -BeNullOrEmpty
+            $batch | Should -HaveCount 1
+            @(Get-TestApiRequest $server | Where-Object path -EQ '/v1/batches') | Should -HaveCount 1
+            $visionNow = @(Get-TestApiRequest $server | Where-Object { $_.method -eq 'POST' -and $_.path -eq '/v1/files' -and ($_.fields | Where-Object name -EQ 'purpose').value -eq 'vision' }).Count
+            $visionNow | Should -Be 6 -Because 'each of the six images is uploaded once over both runs: those the first run uploaded are reused'
+            Invoke-Control "batches/$($batch[0].Id)/advance" @{ to = 'completed' } | Out-Null
+            @(Get-BatchLine) | Should -HaveCount 6
+        }
+
         It 'Receive-ImageEditBatch reports a write error per input not collected, and receiving again after freeing space collects the rest once' -Skip:(-not $canMount) {
             $out = New-SmallDisk 'full-receive'
             Invoke-Control 'batch-mode' @{ imageBytes = 400000 } | Out-Null

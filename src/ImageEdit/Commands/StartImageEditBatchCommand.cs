@@ -145,6 +145,17 @@ namespace ImageEdit.Commands
                 {
                     WriteWarning(warning);
                 }
+                if (planner.WriteFailure is { } writeFailure)
+                {
+                    // The folder stopped taking the plan's files: no part of it is submitted, and each input planned so
+                    // far gets its error (those refused after the failure got theirs when they were refused).
+                    foreach (string source in planner.PlannedSources)
+                    {
+                        WriteError(ErrorRecordFactory.Create(writeFailure, source));
+                        _tally.AddFailed();
+                    }
+                    continue;
+                }
                 if (planner.Requests == 0)
                 {
                     continue;

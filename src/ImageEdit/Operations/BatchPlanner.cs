@@ -47,6 +47,7 @@ namespace ImageEdit.Operations
         private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _uploads = new ConcurrentDictionary<string, Lazy<Task<string>>>(StringComparer.Ordinal);
         private readonly object _writeGate = new object();
         private readonly List<object> _pendingRecord = new List<object>();
+        private readonly List<string> _plannedSources = new List<string>();
         private readonly List<Part> _parts = new List<Part>();
         private Task _ready = Task.CompletedTask;
         private BatchHoldings? _holdings;
@@ -118,6 +119,7 @@ namespace ImageEdit.Operations
         public async Task<bool> AddAsync(ImageEditRequest request, CancellationToken cancellation)
         {
             await _ready.ConfigureAwait(false);
+            ThrowIfFolderStoppedTakingFiles();
             var hashes = request.Images.Concat(request.Mask is null ? Enumerable.Empty<ImageSource>() : new[] { request.Mask })
                 .Where(s => s.IsFile).Select(s => s.Value).Distinct().ToDictionary(p => p, RequestFingerprint.HashFile);
             string endpoint = _connection.EditsUri(request.Model).AbsoluteUri;
@@ -141,7 +143,16 @@ namespace ImageEdit.Operations
                 string customId = $"{Plan}-{Requests:D6}";
                 if (!_countOnly)
                 {
-                    Write(LineBytes(customId, line));
+                    ThrowIfFolderStoppedTakingFiles();
+                    try
+                    {
+                        Write(LineBytes(customId, line));
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                    {
+                        throw FolderStoppedTakingFiles(ex);
+                    }
+                    _plannedSources.Add(request.SourcePath);
                     _pendingRecord.Add(new BatchRequestLine
                     {
                         Plan = Plan,
@@ -182,6 +193,7 @@ namespace ImageEdit.Operations
         /// </summary>
         public async Task<List<ImageEditBatch>> SubmitAsync(string outputDirectory, CancellationToken cancellation)
         {
+            ThrowIfFolderStoppedTakingFiles();
             FlushRecord();
             var batches = new List<ImageEditBatch>();
             for (int index = 0; index < _parts.Count; index++)
@@ -201,17 +213,31 @@ namespace ImageEdit.Operations
                     PartName = Path.GetFileName(part.Path!),
                     PartLength = part.Bytes,
                 };
-                _record.AppendObjects(new object[] { pending });
+                AppendToRecord(pending);
                 var file = await FilesApi.UploadAsync(_connection, part.Path!, "batch", UploadExpiry, _sink, cancellation).ConfigureAwait(false);
                 var batch = await BatchesApi.CreateAsync(_connection, file.FileId, Plan, index, _sink, cancellation).ConfigureAwait(false);
-                _record.AppendObjects(new object[]
+                try
                 {
-                    new BatchLine
+                    _record.AppendObjects(new object[]
                     {
-                        Time = DateTimeOffset.UtcNow, Id = batch.Id, Plan = Plan, Part = index, FirstLine = part.FirstLine, Requests = part.Lines, InputFileId = file.FileId,
-                        Pending = pending.Id,
-                    },
-                });
+                        new BatchLine
+                        {
+                            Time = DateTimeOffset.UtcNow, Id = batch.Id, Plan = Plan, Part = index, FirstLine = part.FirstLine, Requests = part.Lines, InputFileId = file.FileId,
+                            Pending = pending.Id,
+                        },
+                    });
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    // The batch exists and runs; its pending line (written before) lets the next run into the folder adopt it.
+                    FolderStoppedTakingFiles(ex);
+                    throw new OutputWriteException($"{batch.Id} was created and will run, but the run record in {_record.Folder} could not say so " +
+                        $"({ex.Message.TrimEnd('.')}).", ex)
+                    {
+                        Advice = $"Free space in {_record.Folder} (or make it writable again), then run Start-ImageEditBatch into it again (with -Resume): it adopts " +
+                            $"{batch.Id} from the record's pending line, and Receive-ImageEditBatch then collects it.",
+                    };
+                }
                 _sink.Verbose($"Created {batch.Id} with {part.Lines} request(s) from {file.FileId}.");
                 Release(part);
                 Submitted += part.Lines;
@@ -231,10 +257,63 @@ namespace ImageEdit.Operations
             }
         }
 
+        /// <summary>
+        /// Why the folder can take no more of this plan (a part file or record line could not be written), or null. Once
+        /// set, nothing more is uploaded or planned, and none of the plan is submitted: a part with a line cut short would
+        /// make a batch the API refuses, and one whose pending line is missing could not be found again after kill -9.
+        /// </summary>
+        public OutputWriteException? WriteFailure { get; private set; }
+
+        /// <summary>The inputs whose lines are in this plan's part files, in order (those a write failure leaves unsubmitted).</summary>
+        public IReadOnlyList<string> PlannedSources => _plannedSources;
+
+        private void ThrowIfFolderStoppedTakingFiles()
+        {
+            if (WriteFailure != null)
+            {
+                throw new OutputWriteException(WriteFailure.Message, WriteFailure.InnerException!) { Advice = WriteFailure.Advice };
+            }
+        }
+
+        private OutputWriteException FolderStoppedTakingFiles(Exception ex)
+        {
+            lock (_writeGate)
+            {
+                WriteFailure ??= new OutputWriteException(
+                    $"{_record.Folder} stopped taking this batch's files ({ex.Message.TrimEnd('.')}); nothing more was uploaded or planned, and no batch was created " +
+                    "for the inputs planned so far.", ex)
+                {
+                    Advice = $"Free space in {_record.Folder} (or make it writable again), then run the same command again with -Resume: the images already " +
+                        "uploaded are reused, and every input is planned again.",
+                };
+                return WriteFailure;
+            }
+        }
+
+        /// <summary>Appends a line the plan depends on (a pending upload or batch): one that cannot be written stops the plan.</summary>
+        private void AppendToRecord(object line)
+        {
+            try
+            {
+                _record.AppendObjects(new[] { line });
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw FolderStoppedTakingFiles(ex);
+            }
+        }
+
         /// <summary>Closes a part file and deletes it: its batch is on record, or it will never be submitted.</summary>
         private static void Release(Part part)
         {
-            part.Stream?.Dispose();
+            try
+            {
+                part.Stream?.Dispose();
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // A part that could not be written whole is never submitted; it is deleted below all the same.
+            }
             part.Stream = null;
             part.Hold?.Dispose();
             part.Hold = null;
@@ -294,10 +373,10 @@ namespace ImageEdit.Operations
                 Name = Path.GetFileName(path),
                 Path = path,
             };
-            _record.AppendObjects(new object[] { pending });
+            AppendToRecord(pending);
             var file = await FilesApi.UploadAsync(_connection, path, "vision", UploadExpiry, _sink, cancellation).ConfigureAwait(false);
             // Recorded at once: a run stopped after this upload still knows it, and the next one does not upload it again.
-            _record.AppendObjects(new object[] { new UploadLine { Time = DateTimeOffset.UtcNow, Sha256 = sha, Length = file.Bytes, FileId = file.FileId, Path = path, Pending = pending.Id } });
+            AppendToRecord(new UploadLine { Time = DateTimeOffset.UtcNow, Sha256 = sha, Length = file.Bytes, FileId = file.FileId, Path = path, Pending = pending.Id });
             return file.FileId;
         }
 
@@ -336,7 +415,14 @@ namespace ImageEdit.Operations
         {
             if (_pendingRecord.Count > 0)
             {
-                _record.AppendObjects(_pendingRecord);
+                try
+                {
+                    _record.AppendObjects(_pendingRecord);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw FolderStoppedTakingFiles(ex);
+                }
                 _pendingRecord.Clear();
             }
         }

@@ -17,9 +17,12 @@ namespace ImageEdit.Output
 
         public static string Name(string plan, int part) => $".imageedit-batch-{plan}-{part}.jsonl";
 
-        /// <summary>Creates a part file to write, held (shared lock) until disposed.</summary>
+        /// <summary>
+        /// Creates a part file to write, held (shared lock) until disposed. Unbuffered, so that a line the folder cannot
+        /// take (a full disk) fails where it is written, not later in a flush nobody can pin on an input.
+        /// </summary>
         public static FileStream Create(string path) =>
-            new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 64 * 1024);
+            new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1);
 
         /// <summary>Opens a second handle that keeps the part file held after its writer is closed (while it is uploaded and made a batch).</summary>
         public static FileStream Hold(string path) => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
