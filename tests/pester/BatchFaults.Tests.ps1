@@ -159,11 +159,42 @@ Describe 'Start-ImageEditBatch under faults' {
         $results | Should -HaveCount 3
     }
 
+    It 'run again without -Resume after kill -9 during the create call, adopts the batch and does not submit its inputs a second time' {
+        $out = Join-Path $TestDrive 'kill-create-no-resume'
+        Set-TestApiFault $server @(@{ method = 'POST'; path = '/v1/batches'; action = 'hang-after' })
+        $child = Start-BatchChild $out
+        try {
+            Wait-Until { (Get-ServerBatch).Count -eq 1 } 'the create call'
+        }
+        finally {
+            $child.Kill()
+            $child.WaitForExit()
+        }
+        $batch = @(Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -WarningVariable warned -WarningAction SilentlyContinue)
+        Get-ServerBatch | Should -HaveCount 1 -Because 'nobody saw the adopted batch: running the same command again means the inputs it already carries'
+        $batch.Id | Should -Be @((Get-ServerBatch)[0].id)
+        ($warned -join "`n") | Should -Match 'Adopted'
+        Invoke-Control 'batches/advance-all' @{ to = 'completed' } | Out-Null
+        @($batch | Wait-ImageEditBatch -PollIntervalSec 0.1 | Receive-ImageEditBatch) | Should -HaveCount 3
+        @(Get-SavedImage $out) | Should -HaveCount 3
+    }
+
+    It 'passes the batch that holds the inputs down the pipeline under -Resume, so Wait- and Receive-ImageEditBatch after it collect them' {
+        $out = Join-Path $TestDrive 'resume-pipeline'
+        $first = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
+        Invoke-Control 'batch-mode' @{ auto = $true } | Out-Null
+        $results = @(Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Resume -WarningAction SilentlyContinue |
+            Wait-ImageEditBatch -PollIntervalSec 0.1 | Receive-ImageEditBatch)
+        $results | Should -HaveCount 3
+        Get-CreateCall | Should -HaveCount 1
+        @(Get-SavedImage $out) | Should -HaveCount 3
+    }
+
     It '-Resume does not submit again what a running batch holds, says which batch holds it, and later submits only what it did not complete' {
         $out = Join-Path $TestDrive 'running'
         $first = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
         $again = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Resume -WarningVariable warned -WarningAction SilentlyContinue
-        $again | Should -BeNullOrEmpty
+        @($again).Id | Should -Be @($first.Id) -Because 'the batch holding the inputs goes down the pipeline in place of a new one'
         Get-CreateCall | Should -HaveCount 1
         ($warned -join "`n") | Should -Match ([regex]::Escape($first.Id))
 
@@ -172,6 +203,7 @@ Describe 'Start-ImageEditBatch under faults' {
         Invoke-Control "batches/$($first.Id)/advance" $null | Out-Null
         ($first | Get-ImageEditBatch).Status | Should -Be 'cancelled'
         $rest = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Resume -WarningVariable warned -WarningAction SilentlyContinue
+        $rest = @($rest | Where-Object Id -NE $first.Id)
         $rest | Should -HaveCount 1
         @(Read-Record $out | Where-Object { $_.type -eq 'batch' -and $_.id -eq $rest.Id }).requests | Should -Be 1 -Because 'two of the three completed in the first batch, waiting to be received'
         ($warned -join "`n") | Should -Match 'Receive-ImageEditBatch'
@@ -205,6 +237,7 @@ Describe 'Start-ImageEditBatch under faults' {
         $summary | Should -HaveCount 1
         $summary[0].Submitted | Should -Be 3
         $summary[0].Failed | Should -Be 0
+        $summary[0].ToString() | Should -BeLike 'Submitted 3 input(s) in batches.*' -Because 'the line a log shows says what the command did'
     }
 
     It 'stops at Ctrl+C during an upload, with its Verbose lines written as it goes' {

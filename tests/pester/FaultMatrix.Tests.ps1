@@ -253,4 +253,20 @@ Describe 'Fault matrix: every HTTP call under every fault' {
         & $case.Assert $state $run $Fault
         $run.Errors | Should -BeNullOrEmpty -Because 'one fault within the retries is recovered from'
     }
+
+    It 'says that every try may have been billed when an edit''s answers are lost on every try, and advises -Resume, not more retries (<Action>)' -ForEach @(
+        @{ Action = 'reset-after'; Id = 'ConnectionFailed' }, @{ Action = 'hang-after'; Id = 'Timeout' }
+    ) {
+        $folder = New-Folder 'all-lost'
+        Set-TestApiFault $server @(@{ method = 'POST'; path = '/v1/images/edits'; action = $Action; repeat = 3 })
+        $o = Edit-Image -Path $image -Prompt 'x' -Model gpt-image-2 -OutputDirectory $folder @capture
+        $o | Should -BeNullOrEmpty
+        Get-PaidEdit | Should -HaveCount 3 -Because 'the server carried out every try'
+        $e | Should -HaveCount 1
+        $e[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $e[0].Exception.Message | Should -BeLike '*Each of 3 tries reached the API*billed*'
+        $e[0].ErrorDetails.RecommendedAction | Should -BeLike '*-Resume*'
+        $e[0].ErrorDetails.RecommendedAction | Should -Not -BeLike '*raise -MaximumRetryCount*'
+        @($w | Where-Object { "$_" -like '*may bill it twice*' }) | Should -HaveCount 2 -Because 'each repeat was said as it happened'
+    }
 }

@@ -76,4 +76,24 @@ Describe 'Receive-ImageEditBatch' {
         ($information | Where-Object { $_.Tags -contains 'RunSummary' }).MessageData.ImagesSaved | Should -Be 1
         @(Get-BatchLine) | Should -HaveCount 1 -Because 'receiving never runs a request again'
     }
+
+    It 'counts a request whose images were all already in their files (saved by another receive) as collected before, with no tokens' {
+        $out = Join-Path $TestDrive 'saved-elsewhere'
+        $batch = Get-ChildItem $inputs | Select-Object -First 2 | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
+        Invoke-Control "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
+        $null = $batch | Receive-ImageEditBatch
+        # As a second receive running at the same time sees it: the files are there, the record has no result line yet.
+        $record = Join-Path $out 'imageedit-record.jsonl'
+        $lines = Get-Content $record | Where-Object { -not ($_ -like '*"customId"*' -and $_ -like '*"files"*') }
+        Set-Content $record $lines
+
+        $again = @($batch | Receive-ImageEditBatch -InformationVariable information)
+        $again | Should -HaveCount 2
+        $again | ForEach-Object { $_.Resumed | Should -BeTrue }
+        $summary = ($information | Where-Object { $_.Tags -contains 'RunSummary' }).MessageData
+        $summary.Edited | Should -Be 0 -Because 'this run saved nothing'
+        $summary.Resumed | Should -Be 2
+        $summary.TotalTokens | Should -Be 0 -Because 'the tokens belong to the run that saved the images'
+        @(Get-SavedImage $out) | Should -HaveCount 2
+    }
 }

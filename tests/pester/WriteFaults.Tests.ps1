@@ -140,6 +140,24 @@ Describe 'Write faults: nothing the API returned is lost, nothing is paid twice'
             $summary.Failed | Should -Be 2
         }
 
+        It 'Edit-Image does not record a -Count request whose images were not all saved, so -Resume sends it again' -Skip:(-not $canMount) {
+            $out = New-SmallDisk 'full-count'
+            Set-TestApiScript $server @(@{ imageBytes = 400000; repeat = 2 })
+            $objects = @(Get-Input 1 | Edit-Image -Prompt 'x' -Count 3 -OutputDirectory $out -ErrorVariable failures -ErrorAction SilentlyContinue)
+            $objects | Should -HaveCount 1
+            @(Get-SavedHash $out) | Should -HaveCount 2
+            @($objects.Data | Where-Object B64Json) | Should -HaveCount 1
+            $failures[0].ErrorDetails.RecommendedAction + $failures[0].Exception.Message | Should -BeLike '*-Resume*'
+            $record = Join-Path $out 'imageedit-record.jsonl'
+            @(if (Test-Path $record) { Get-Content $record | Where-Object { $_ -like '*"requestId"*' } }) | Should -HaveCount 0 -Because 'a request with an image not saved is not on record'
+
+            & mount -o remount,size=4m $out
+            $again = @(Get-Input 1 | Edit-Image -Prompt 'x' -Count 3 -OutputDirectory $out -Resume)
+            $again[0].Resumed | Should -BeFalse -Because 'the input is sent again, as its error said'
+            @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 2
+            @(Get-SavedHash $out).Count | Should -Be 5
+        }
+
         It 'Start-ImageEditBatch submits nothing when its requests file or record cannot be written, names every input, and -Resume after freeing space submits them once' -Skip:(-not $canMount) {
             # A 64 KB disk nearly filled: the images upload (nothing is saved in the folder for them), the run record
             # takes a few lines, and then the part file (long prompts make long lines) runs out of room.

@@ -145,6 +145,12 @@ namespace ImageEdit.Commands
                 {
                     WriteWarning(warning);
                 }
+                // The batches holding inputs of this run go down the pipeline like the ones it creates, so that
+                // "... | Start-ImageEditBatch -Resume | Wait-ImageEditBatch | Receive-ImageEditBatch" collects them.
+                foreach (var held in planner.HeldBatches(folder))
+                {
+                    WriteObject(held);
+                }
                 if (planner.WriteFailure is { } writeFailure)
                 {
                     // The folder stopped taking the plan's files: no part of it is submitted, and each input planned so

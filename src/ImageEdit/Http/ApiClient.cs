@@ -69,6 +69,8 @@ namespace ImageEdit.Http
             Func<CancellationToken, Task<object?>>? findEarlierOutcome, CancellationToken cancellation)
         {
             bool outcomeUnknown = false;
+            // How many tries reached the server and then lost their answer: each may have been carried out (and billed).
+            int lostAnswers = 0;
             for (int attempt = 0; ; attempt++)
             {
                 // Whether this try's request reached the server and its answer was then lost (a timeout, a reset).
@@ -151,9 +153,13 @@ namespace ImageEdit.Http
                 catch (Exception ex) when (IsTransient(ex, tryContext))
                 {
                     bool unknown = !NeverReachedServer(ex);
+                    if (unknown && !tryContext.IsCommitted)
+                    {
+                        lostAnswers++;
+                    }
                     if (tryContext.IsCommitted || attempt >= _connection.MaximumRetryCount)
                     {
-                        var giveUp = GiveUp(ex, tryContext, response, attempt + 1);
+                        var giveUp = GiveUp(ex, tryContext, response, attempt + 1, call.Billed && findEarlierOutcome is null ? lostAnswers : 0);
                         if (unknown && findEarlierOutcome != null && !tryContext.IsCommitted)
                         {
                             pendingGiveUp = giveUp;
@@ -217,11 +223,15 @@ namespace ImageEdit.Http
             catch (Exception ex) when (!(ex is OperationCanceledException && cancellation.IsCancellationRequested))
             {
                 throw new ApiConnectionException($"{call.Subject}: try {triesSoFar} may have taken effect, and looking for what it made failed ({Innermost(ex).Message.TrimEnd('.')}); " +
-                    "it was not sent again, so that it is not made twice. Run the command again: it looks once more before sending.", null, null, ex);
+                    "it was not sent again, so that it is not made twice.", null, null, ex)
+                {
+                    Advice = "Run the command again once the API answers (with -Resume where the command has it): it looks once more for what this try made " +
+                        "before sending anything, so nothing is made twice.",
+                };
             }
             if (found != null)
             {
-                _log.Verbose($"{call.Subject}: try {triesSoFar} may have taken effect; found what it made and adopted it instead of sending it again.");
+                _log.Verbose($"{call.Subject}: try {triesSoFar} may have taken effect, and it had: its outcome is adopted instead of sending it again.");
                 return found;
             }
             _log.Verbose(giveUp
@@ -310,21 +320,32 @@ namespace ImageEdit.Http
             context.TimedOut ? $"no answer within {_connection.Timeout.TotalSeconds:0} s" : Innermost(ex).Message;
 
         /// <summary>The error a transient failure becomes once it is not tried again: a timeout, or a lost connection with what was known of the answer.</summary>
-        private Exception GiveUp(Exception ex, TryContext context, HttpResponseMessage? response, int tries)
+        /// <param name="billedLost">For a billed call, how many tries reached the API and lost their answer (each may have been paid for).</param>
+        private Exception GiveUp(Exception ex, TryContext context, HttpResponseMessage? response, int tries, int billedLost = 0)
         {
             string after = tries > 1 ? $" Gave up after {tries} tries." : "";
             if (ex is TransientAnswerException { FinalError: { } final })
             {
                 return final;
             }
+            // Advice that would not pay again blindly: every such try may have been carried out and billed.
+            string? billed = billedLost == 0 ? null
+                : $" {(billedLost == 1 ? "That try" : $"Each of {billedLost} tries")} reached the API and lost its answer, so the API may have carried it out and billed it.";
             if (context.TimedOut)
             {
-                return new TimeoutException($"The API sent nothing for {_connection.Timeout.TotalSeconds:0} s (-TimeoutSec); the request was abandoned.{after}", ex);
+                string message = $"The API sent nothing for {_connection.Timeout.TotalSeconds:0} s (-TimeoutSec); the request was abandoned.{after}";
+                return billed is null ? new TimeoutException(message, ex)
+                    : new AdvisedTimeoutException(message + billed, "Raise -TimeoutSec (the API may need longer to answer), then run the command again with -Resume, " +
+                        "which sends only inputs that have no saved result; raising -MaximumRetryCount would send it, and may bill it, again.", ex);
             }
             string? requestId = response is null ? null : RequestId(response);
             string answer = response is null ? "before any answer arrived" : $"while reading the HTTP {(int)response.StatusCode} answer" + (requestId is null ? "" : $" (request id {requestId})");
-            return new ApiConnectionException($"The connection to {_connection.Origin} failed {answer}: {Innermost(ex).Message}{after}",
-                response?.StatusCode, requestId, ex);
+            return new ApiConnectionException($"The connection to {_connection.Origin} failed {answer}: {Innermost(ex).Message}{after}{billed}",
+                response?.StatusCode, requestId, ex)
+            {
+                Advice = billed is null ? null : "Something between here and the API cuts its answers off (a proxy, a firewall, the network): fix that, then run the command " +
+                    "again with -Resume, which sends only inputs that have no saved result; raising -MaximumRetryCount would send, and may bill, it again.",
+            };
         }
 
         private static Exception Innermost(Exception ex)
@@ -379,6 +400,9 @@ namespace ImageEdit.Http
         /// <summary>The status of the answer that was being read, when one had arrived.</summary>
         public HttpStatusCode? StatusCode { get; }
         public string? RequestId { get; }
+
+        /// <summary>What to do, when the core knows better than the general advice (tries that may have been billed, a look that failed).</summary>
+        public string? Advice { get; set; }
     }
 
     /// <summary>A 2xx answer that could not be used (cut short mid-body, say) and may be asked for again.</summary>

@@ -47,9 +47,11 @@ namespace ImageEdit.Models
         /// <summary>The run record written to, when saving.</summary>
         public string? RecordPath { get; }
 
+        /// <summary>One line; a command that submitted batches (Start-ImageEditBatch) leads with what it submitted, since it edits nothing itself.</summary>
         public override string ToString() => string.Format(CultureInfo.InvariantCulture,
-            "Edited {0}, resumed {1}, failed {2}; {3} image(s) saved{8}; {4:N0} input and {5:N0} output tokens ({6:N0} in all) in {7:0.0} s.",
+            "{9}Edited {0}, resumed {1}, failed {2}; {3} image(s) saved{8}; {4:N0} input and {5:N0} output tokens ({6:N0} in all) in {7:0.0} s.",
             Edited, Resumed, Failed, ImagesSaved, InputTokens, OutputTokens, TotalTokens, Duration.TotalSeconds,
-            ImagesNotSaved > 0 ? $", {ImagesNotSaved} NOT saved (kept in their results: see the OutputWriteFailed errors)" : "");
+            ImagesNotSaved > 0 ? $", {ImagesNotSaved} NOT saved (kept in their results: see the OutputWriteFailed errors)" : "",
+            Submitted > 0 ? $"Submitted {Submitted} input(s) in batches. " : "");
     }
 }

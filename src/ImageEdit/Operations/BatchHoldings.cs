@@ -32,22 +32,27 @@ namespace ImageEdit.Operations
         /// <summary>A batch that holds inputs, and whether it is still running or waits to be received.</summary>
         internal sealed class Holder
         {
-            public Holder(string batchId, string status, bool running)
+            public Holder(BatchDto batch, bool running)
             {
-                BatchId = batchId;
-                Status = status;
+                Batch = batch;
+                BatchId = batch.Id;
+                Status = batch.Status;
                 Running = running;
             }
 
+            public BatchDto Batch { get; }
             public string BatchId { get; }
             public string Status { get; }
             public bool Running { get; }
         }
 
-        public static async Task<BatchHoldings> ReadAsync(ApiConnection connection, RunRecord record, ILog log, CancellationToken cancellation)
+        /// <param name="onlyBatchIds">When given, only these batches are asked about (those adopted by this run, without -Resume).</param>
+        public static async Task<BatchHoldings> ReadAsync(ApiConnection connection, RunRecord record, ILog log, CancellationToken cancellation,
+            IReadOnlyCollection<string>? onlyBatchIds = null)
         {
             var byKey = new Dictionary<string, Holder>(StringComparer.Ordinal);
-            var batches = record.ReadTyped<BatchLine>("batch").GroupBy(b => b.Id).Select(g => g.First()).ToList();
+            var batches = record.ReadTyped<BatchLine>("batch").GroupBy(b => b.Id).Select(g => g.First())
+                .Where(b => onlyBatchIds is null || onlyBatchIds.Contains(b.Id)).ToList();
             if (batches.Count == 0)
             {
                 return new BatchHoldings(byKey);
@@ -72,7 +77,7 @@ namespace ImageEdit.Operations
                     continue;
                 }
                 bool running = !(batch.Status is "completed" or "failed" or "expired" or "cancelled");
-                var holder = new Holder(batch.Id, batch.Status, running);
+                var holder = new Holder(batch, running);
                 var answered = running || string.IsNullOrEmpty(batch.OutputFileId)
                     ? null
                     : await AnsweredAsync(connection, batch.OutputFileId!, log, cancellation).ConfigureAwait(false);
@@ -94,6 +99,9 @@ namespace ImageEdit.Operations
             _skipped.AddOrUpdate(holder, 1, (_, n) => n + 1);
             return holder;
         }
+
+        /// <summary>The batches that held inputs of this run.</summary>
+        public IEnumerable<BatchDto> HoldingBatches() => _skipped.Keys.OrderBy(h => h.BatchId, StringComparer.Ordinal).Select(h => h.Batch);
 
         /// <summary>One warning per batch that held inputs of this run: which batch, how many, and what to do.</summary>
         public IEnumerable<string> Warnings() => _skipped.OrderBy(p => p.Key.BatchId, StringComparer.Ordinal).Select(pair => pair.Key.Running

@@ -92,11 +92,13 @@ namespace ImageEdit.Operations
             }
             _ready = Task.Run(async () =>
             {
-                await BatchRecovery.RunAsync(_connection, _record, _sink, cancellation).ConfigureAwait(false);
+                var adopted = await BatchRecovery.RunAsync(_connection, _record, _sink, cancellation).ConfigureAwait(false);
                 ReadRecordedUploads();
-                if (resume)
+                // A batch adopted now was made by a run that never reported it: the user has not seen it, so running the same
+                // command again means these inputs, which it already carries. Without -Resume only such batches hold inputs.
+                if (resume || adopted.Count > 0)
                 {
-                    _holdings = await BatchHoldings.ReadAsync(_connection, _record, _sink, cancellation).ConfigureAwait(false);
+                    _holdings = await BatchHoldings.ReadAsync(_connection, _record, _sink, cancellation, resume ? null : adopted).ConfigureAwait(false);
                 }
             }, cancellation);
         }
@@ -111,6 +113,10 @@ namespace ImageEdit.Operations
 
         /// <summary>What the held inputs come to: one warning per batch that holds some.</summary>
         public IEnumerable<string> HeldWarnings() => _holdings?.Warnings() ?? Enumerable.Empty<string>();
+
+        /// <summary>The batches that hold inputs of this run, as they were when looked at: written down the pipeline, so that Wait- and Receive-ImageEditBatch after it see them.</summary>
+        public IEnumerable<ImageEditBatch> HeldBatches(string outputDirectory) =>
+            _holdings?.HoldingBatches().Select(dto => BatchesApi.ToBatch(dto, outputDirectory)) ?? Enumerable.Empty<ImageEditBatch>();
 
         /// <summary>
         /// Plans one checked request: its images uploaded (once each), its line written, its record line kept. False when

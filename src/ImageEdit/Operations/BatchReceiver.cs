@@ -322,8 +322,18 @@ namespace ImageEdit.Operations
                         $"({ex.Message.TrimEnd().TrimEnd('.')}).", ex) { Advice = ReceiveAgainAdvice });
                 }
             }
-            _tally.AddEdited(data.Count(d => d.Path != null) - adopted, answer.Usage);
-            _sink.WriteObject(Result(entry, request, data));
+            // Every image already in its file (another receive saved it, or a run killed before recording it): this run
+            // collected nothing new, so it counts as collected before, its tokens with the run that saved it.
+            bool collectedBefore = adopted > 0 && failures.Count == 0 && adopted == data.Count(d => d.Path != null);
+            if (collectedBefore)
+            {
+                _tally.AddResumed();
+            }
+            else
+            {
+                _tally.AddEdited(data.Count(d => d.Path != null) - adopted, answer.Usage);
+            }
+            _sink.WriteObject(Result(entry, request, data, collectedBefore));
             foreach (var failure in failures)
             {
                 _sink.WriteError(ErrorRecordFactory.Create(failure, request.Source));

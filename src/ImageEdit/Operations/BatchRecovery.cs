@@ -20,8 +20,10 @@ namespace ImageEdit.Operations
     /// </summary>
     internal static class BatchRecovery
     {
-        public static async Task RunAsync(ApiConnection connection, RunRecord record, IOutputSink sink, CancellationToken cancellation)
+        /// <summary>Settles what earlier runs left; returns the IDs of the batches it adopted (made by a run that never reported them).</summary>
+        public static async Task<List<string>> RunAsync(ApiConnection connection, RunRecord record, IOutputSink sink, CancellationToken cancellation)
         {
+            var adopted = new List<string>();
             var settled = new HashSet<string>(record.ReadTyped<BatchLine>("batch").Select(b => b.Pending)
                 .Concat(record.ReadTyped<UploadLine>("upload").Select(u => u.Pending))
                 .Concat(record.ReadTyped<SettledLine>("settled").Select(s => s.Id))
@@ -32,7 +34,10 @@ namespace ImageEdit.Operations
                 {
                     continue;
                 }
-                await SettleBatchAsync(connection, record, pending, sink, cancellation).ConfigureAwait(false);
+                if (await SettleBatchAsync(connection, record, pending, sink, cancellation).ConfigureAwait(false) is { } batchId)
+                {
+                    adopted.Add(batchId);
+                }
             }
             foreach (var pending in record.ReadTyped<PendingUploadLine>("pendingUpload").Where(p => !settled.Contains(p.Id)).ToList())
             {
@@ -55,9 +60,10 @@ namespace ImageEdit.Operations
             {
                 sink.Verbose($"Deleted {name}, a part file an earlier run left in {record.Folder}.");
             }
+            return adopted;
         }
 
-        private static async Task SettleBatchAsync(ApiConnection connection, RunRecord record, PendingBatchLine pending, IOutputSink sink, CancellationToken cancellation)
+        private static async Task<string?> SettleBatchAsync(ApiConnection connection, RunRecord record, PendingBatchLine pending, IOutputSink sink, CancellationToken cancellation)
         {
             var batch = await BatchesApi.FindAsync(connection, pending.Plan, pending.Part, pending.Time - TimeSpan.FromDays(1), sink, cancellation).ConfigureAwait(false);
             string how;
@@ -73,7 +79,7 @@ namespace ImageEdit.Operations
                 {
                     Settle(record, pending.Id, "the part was not uploaded; its inputs are planned again");
                     sink.Verbose($"Plan {pending.Plan} part {pending.Part} of an earlier run was never uploaded: its {pending.Requests} input(s) have no batch.");
-                    return;
+                    return null;
                 }
                 batch = await BatchesApi.CreateAsync(connection, file.Id, pending.Plan, pending.Part, sink, cancellation).ConfigureAwait(false);
                 how = $"made now from {file.Id}, which an earlier run uploaded and did not live to make a batch of";
@@ -87,6 +93,7 @@ namespace ImageEdit.Operations
                 },
             });
             sink.Warning($"Adopted {batch.Id} with {pending.Requests} request(s) into the run record of {record.Folder}: {how}. Receive-ImageEditBatch collects it.");
+            return batch.Id;
         }
 
         private static void Settle(RunRecord record, string id, string outcome) =>

@@ -77,7 +77,12 @@ namespace ImageEdit.Operations
                 ImageFileWriter.Remove(saved);
                 throw;
             }
-            KeepRecord(request, digests ?? new ConcurrentDictionary<string, FileDigest>(), recorded, requestId, answer, failures);
+            // Only a request whose images are all saved goes on record: one with an image kept only in its result (or not
+            // downloaded) is sent again by -Resume, as its error says, instead of being resumed without that image.
+            if (failures.Count == 0)
+            {
+                KeepRecord(request, digests ?? new ConcurrentDictionary<string, FileDigest>(), recorded, requestId, answer, failures);
+            }
             _context.Tally.AddEdited(saved.Count, answer.Usage);
             // The paid answer always reaches the pipeline; an image that could not be saved travels in it, beside its error.
             sink.WriteObject(new ImageEditResult(WireMapping.FromUnixTime(answer.Created), answer.Background, data, answer.OutputFormat,

@@ -25,10 +25,10 @@ namespace ImageEdit.Pipeline
                     return Record(api, id, category, target, api.Advice ?? action);
                 case TimeoutException timeout:
                     return Record(timeout, "Timeout", ErrorCategory.OperationTimeout, target,
-                        (timeout as AdvisedTimeoutException)?.Advice ?? "Raise -TimeoutSec or -MaximumRetryCount, or try again later.");
+                        (timeout as Http.AdvisedTimeoutException)?.Advice ?? "Raise -TimeoutSec or -MaximumRetryCount, or try again later.");
                 case ApiConnectionException connection:
                     return Record(connection, "ConnectionFailed", ErrorCategory.ConnectionError, target,
-                        "Check -BaseUri, the network and any proxy, then try again or raise -MaximumRetryCount.");
+                        connection.Advice ?? "Check -BaseUri, the network and any proxy, then try again or raise -MaximumRetryCount.");
                 case HttpRequestException http:
                     return Record(new HttpRequestException("Could not reach the API: " + InnermostMessage(http), http), "ConnectionFailed",
                         ErrorCategory.ConnectionError, target, "Check -BaseUri, the network and any proxy, then try again.");
