@@ -216,6 +216,14 @@ Describe 'Never stranded by the API' {
             @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 1
         }
 
+        It 'takes the list Get-ImageEditModel read, from the cache' {
+            Set-TestModels @(@{ id = 'gpt-image-2'; shutdown_date = '2027-01-15' })
+            (Get-ImageEditModel gpt-image-2).ShutdownDate | Should -Be ([datetime]'2027-01-15')
+            $null = Edit-Image $lighthouse -Prompt 'x' -Model gpt-image-2 -WarningVariable warnings -WarningAction SilentlyContinue
+            $warnings[0] | Should -BeLike '*gpt-image-2 down on 2027-01-15*'
+            Get-ModelListRequest | Should -HaveCount 1
+        }
+
         It 'asks Azure for no model list' {
             $null = Edit-Image $lighthouse -Prompt 'x' -ApiType Azure -BaseUri $server.Root -ApiKey $key -Deployment 'team-images' -Model gpt-image-2
             Get-ModelListRequest | Should -BeNullOrEmpty

@@ -149,7 +149,7 @@ namespace ImageEdit.Operations
                 catch (IOException) when (File.Exists(path))
                 {
                     // Another list is there (an earlier one, or another process's just now): replace it whole.
-                    File.Replace(temporary, path, null);
+                    ReplaceUnlessAnotherWriterHolds(temporary, path);
                 }
             }
             finally
@@ -158,6 +158,21 @@ namespace ImageEdit.Operations
                 {
                     File.Delete(temporary);
                 }
+            }
+        }
+
+        /// <summary>
+        /// Renames <paramref name="temporary"/> over <paramref name="path"/>. Where the system refuses because another writer
+        /// is replacing it at the same moment (Windows), that writer's whole list stays: as good as this one.
+        /// </summary>
+        private static void ReplaceUnlessAnotherWriterHolds(string temporary, string path)
+        {
+            try
+            {
+                File.Replace(temporary, path, null);
+            }
+            catch (Exception ex) when ((ex is IOException || ex is UnauthorizedAccessException) && File.Exists(path) && !(ex is PathTooLongException))
+            {
             }
         }
 
