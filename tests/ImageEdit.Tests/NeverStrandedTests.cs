@@ -38,6 +38,15 @@ public class NeverStrandedTests
     }
 
     [Fact]
+    public void Output_compression_is_left_to_the_API_for_an_output_format_the_table_has_never_heard_of()
+    {
+        var result = Validate(("model", "gpt-image-2"), ("output_format", "avif"), ("output_compression", 50));
+        Assert.Null(result.Error);
+        Assert.Contains(result.Warnings, w => w.Contains("-OutputFormat 'avif'"));
+        Assert.Equal("OutputCompressionNeedsJpegOrWebp", Validate(("model", "gpt-image-2"), ("output_format", "png"), ("output_compression", 50)).Error?.ErrorId);
+    }
+
+    [Fact]
     public void The_rules_for_no_model_take_the_union_of_what_current_models_take_and_refuse_only_what_all_refuse()
     {
         var common = ModelCatalog.CurrentGptCommon;

@@ -58,6 +58,19 @@ Describe 'Never stranded by the API' {
             @($warnings | Where-Object { "$_" -like "*-OutputFormat 'avif'*gpt-image-2*" }) | Should -HaveCount 1
         }
 
+        It 'writes a value the table has never heard of into each batch line as given, with one warning' {
+            Set-TestModels @(@{ id = 'gpt-image-2'; values = @{ quality = @('ultra') } })
+            $out = Join-Path $TestDrive 'batch-ultra'
+            $batch = $lighthouse, $harbour | Start-ImageEditBatch -Prompt 'x' -Model gpt-image-2 -Quality ultra -OutputDirectory $out -WarningVariable warnings -WarningAction SilentlyContinue
+            $batch | Should -HaveCount 1
+            @($warnings | Where-Object { "$_" -like "*-Quality 'ultra'*gpt-image-2*" }) | Should -HaveCount 1
+            Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/batches/$($batch.Id)/advance" -Body (@{ to = 'completed' } | ConvertTo-Json) -ContentType 'application/json' | Out-Null
+            $lines = @(Invoke-RestMethod -Uri "$($server.Root)/_control/batches" | ForEach-Object { $_ })
+            $lines | Should -HaveCount 2
+            $lines | ForEach-Object { Get-Field $_ 'quality' | Should -BeExactly 'ultra' }
+            ($batch | Receive-ImageEditBatch) | Should -HaveCount 2
+        }
+
         It 'still refuses, with nothing sent, a value the table knows the model refuses' {
             $null = Edit-Image $lighthouse -Prompt 'x' -Model gpt-image-2 -Quality standard -ErrorVariable failures -ErrorAction SilentlyContinue
             $failures[0].FullyQualifiedErrorId | Should -BeLike 'ValueNotSupportedByModel,*'
