@@ -59,4 +59,18 @@ public class PngBodyCheckTests
         var error = Assert.Throws<BodyRefusedException>(() => Feed(cut, 4096));
         Assert.Contains("IEND", error.Message);
     }
+
+    [Fact]
+    public void Bytes_after_IEND_are_sent_unchecked_as_decoders_ignore_them_and_the_probe_reads_the_image()
+    {
+        string padded = Path.Combine(TestPaths.NewTempFolder(), "padded.png");
+        var bytes = File.ReadAllBytes(Path.Combine(TestPaths.PngSuite, "basn6a08.png"));
+        File.WriteAllBytes(padded, bytes.Concat(System.Text.Encoding.ASCII.GetBytes("appended metadata")).Concat(new byte[300]).ToArray());
+        foreach (int piece in new[] { 1, 7, 4096 })
+        {
+            Feed(padded, piece);
+        }
+        var full = ImageProbe.Probe(padded);
+        Assert.Equal((32, 32, true), (full.Width, full.Height, full.HasAlpha));
+    }
 }

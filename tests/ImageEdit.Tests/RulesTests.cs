@@ -37,11 +37,11 @@ public class RulesTests
     }
 
     [Fact]
-    public void An_unknown_model_gets_only_the_general_checks_and_a_note()
+    public void An_unknown_model_gets_only_the_general_checks_and_a_warning_that_names_it()
     {
         var result = new RequestValidator(new ImageProbeCache()).Validate(new ImageEditRequest(new[] { Lighthouse }, "x", fields: new Dictionary<string, object?> { ["model"] = "gpt-image-9", ["input_fidelity"] = "high", ["size"] = "777x333" }));
         Assert.Null(result.Error);
-        Assert.Single(result.Notes);
+        Assert.Contains("'gpt-image-9'", Assert.Single(result.Warnings));
     }
 
     [Fact]

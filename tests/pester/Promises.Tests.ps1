@@ -406,7 +406,7 @@ $env:OPENAI_API_KEY = $Key; $env:OPENAI_BASE_URL = $Base
                 [pscustomobject]@{ Path = $lighthouse; Prompt = $long }
                 [pscustomobject]@{ Path = $lighthouse; Prompt = 'x'; Count = 11 }
                 [pscustomobject]@{ Path = $lighthouse; Prompt = 'x'; Size = '1000x1000'; Model = 'gpt-image-2' }
-                [pscustomobject]@{ Path = $lighthouse; Prompt = 'x'; Quality = 'ultra'; Model = 'gpt-image-2' }
+                [pscustomobject]@{ Path = $lighthouse; Prompt = 'x'; Quality = 'standard'; Model = 'gpt-image-2' }
                 [pscustomobject]@{ Path = $lighthouse; Prompt = 'x'; Mask = $harbour }
                 [pscustomobject]@{ Path = $lighthouse; Prompt = 'x'; ReferencePath = (Join-Path $TestDrive 'missing.png') }
                 [pscustomobject]@{ Path = $lighthouse; Prompt = 'x'; OutputCompression = 50 }

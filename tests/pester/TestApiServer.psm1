@@ -140,18 +140,21 @@ function Enter-ImageEditTestSession {
     Import-Module $env:IMAGEEDIT_TEST_MODULE -Force -Global
     $server = Start-TestApiServer -ServerPath $env:IMAGEEDIT_TEST_SERVER
     $saved = @{}
-    foreach ($name in 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID') {
+    foreach ($name in 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID', 'IMAGEEDIT_CACHE_DIR') {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
         [Environment]::SetEnvironmentVariable($name, $null)
     }
     $env:OPENAI_API_KEY = $server.ApiKey
     $env:OPENAI_BASE_URL = $server.BaseUri
+    # The model lists the lifecycle reads are cached in a folder of the session's own, never the user's cache.
+    $env:IMAGEEDIT_CACHE_DIR = Join-Path ([IO.Path]::GetTempPath()) ('imageedit-cache-' + [guid]::NewGuid().ToString('n'))
     $server | Add-Member -NotePropertyName SavedEnvironment -NotePropertyValue $saved -PassThru
 }
 
 function Exit-ImageEditTestSession {
     param([Parameter(Mandatory)] $Server)
     Stop-TestApiServer $Server
+    if ($env:IMAGEEDIT_CACHE_DIR -like '*imageedit-cache-*') { Remove-Item -LiteralPath $env:IMAGEEDIT_CACHE_DIR -Recurse -Force -ErrorAction SilentlyContinue }
     foreach ($entry in $Server.SavedEnvironment.GetEnumerator()) { [Environment]::SetEnvironmentVariable($entry.Key, $entry.Value) }
 }
 

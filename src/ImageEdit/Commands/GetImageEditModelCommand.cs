@@ -50,6 +50,7 @@ namespace ImageEdit.Commands
                 return;
             }
             log.WriteTo(this);
+            KeepForTheLifecycle(connection, list);
             var patterns = (Name ?? new[] { "*" }).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
             DateTime today = ModelLifecycle.Today();
             var matched = new bool[patterns.Count];
@@ -83,6 +84,24 @@ namespace ImageEdit.Commands
         }
 
         protected override void StopProcessing() => _cancellation.Cancel();
+
+        /// <summary>The list just read is the API's word on shutdown dates: the edits of the next day read it from the cache instead of asking again.</summary>
+        private void KeepForTheLifecycle(Http.ApiConnection connection, Responses.ModelListDto list)
+        {
+            if (connection.ApiType == Http.ApiType.Azure)
+            {
+                return;
+            }
+            var cache = ModelListCache.Default();
+            try
+            {
+                cache.Write(ModelShutdownList.From(connection.ModelsUri().AbsoluteUri, list.Data, DateTimeOffset.UtcNow));
+            }
+            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException || ex is NotSupportedException || ex is ArgumentException)
+            {
+                WriteVerbose($"The model list could not be cached in {cache.Folder} ({ex.Message}).");
+            }
+        }
 
         /// <summary>The rules table's models, and names of the image families (new snapshots and variants appear often).</summary>
         private static bool IsImageModel(string id) =>

@@ -255,7 +255,9 @@ namespace ImageEdit.Commands
                     "-Resume finds earlier results in the run record of -OutputDirectory, and no -OutputDirectory was given.",
                     "Pass -OutputDirectory, the folder the earlier run saved into."), null));
             }
-            _validator = new RequestValidator(new ImageProbeCache(), Connection);
+            // The API's model list gives the lifecycle its dates; with -WhatIf only a cached list is read (nothing is sent).
+            _validator = new RequestValidator(new ImageProbeCache(), Connection,
+                apiShutdownDates: new ApiShutdownDates(Connection, ModelListCache.Default(), mayFetch: !WhatIfInEffect));
             if (ModelLifecycle.TodayOverrideProblem() is { } clockProblem)
             {
                 WriteWarning(clockProblem);

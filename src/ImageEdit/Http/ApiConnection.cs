@@ -77,6 +77,10 @@ namespace ImageEdit.Http
         /// <summary>The deployment a request goes to on Azure: -Deployment, else its model; null when neither is known.</summary>
         public string? DeploymentFor(string? model) => Deployment ?? model;
 
+        /// <summary>The same endpoint and credentials with another timeout per try and retry count (a call that must not wait long).</summary>
+        public ApiConnection WithLimits(TimeSpan timeout, int maximumRetryCount) =>
+            new ApiConnection(BaseUri, ApiKey, Organization, Project, timeout, maximumRetryCount, ApiType, Deployment, ApiVersion, AccessToken);
+
         /// <summary>The address a request for <paramref name="model"/> is posted to.</summary>
         public Uri EditsUri(string? model)
         {

@@ -5,7 +5,8 @@ namespace ImageEdit.Images
 {
     /// <summary>
     /// Walks a PNG's chunks as its bytes are sent and checks every chunk's CRC, the image data's included, and that the
-    /// file ends with IEND: the part of the integrity check the header probe leaves out, done off the pipeline thread.
+    /// image reaches its IEND chunk: the part of the integrity check the header probe leaves out, done off the pipeline
+    /// thread. Bytes after IEND (appended metadata, padding) are sent unchecked: decoders, the API's included, stop at IEND.
     /// </summary>
     internal sealed class PngBodyCheck : IBodyCheck
     {
@@ -43,7 +44,8 @@ namespace ImageEdit.Images
                 }
                 if (_sawIend)
                 {
-                    Fail("it has bytes after its IEND chunk");
+                    // The image ends at IEND; what follows is no part of it.
+                    return;
                 }
                 if (_dataLeft < 0)
                 {

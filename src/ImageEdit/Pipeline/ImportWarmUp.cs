@@ -209,12 +209,5 @@ namespace ImageEdit.Pipeline
                 return response;
             }
         }
-
-        private sealed class SilentLog : ILog
-        {
-            public void Verbose(string message) { }
-            public void Warning(string message) { }
-            public void Debug(string message) { }
-        }
     }
 }

@@ -7,10 +7,14 @@ using static ImageEdit.Rules.Refusal;
 
 namespace ImageEdit.Rules
 {
-    /// <summary>Each given field against its own description (range, known values) and the model's rules (refused fields, its values, sizes).</summary>
+    /// <summary>
+    /// Each given field against its own description (range) and the model's rules (refused fields, its values, sizes).
+    /// The API is the authority and the table is knowledge: a value is refused only when the table knows the model
+    /// refuses it; a value the table has never heard of for its field is sent as given, with a warning.
+    /// </summary>
     internal static class FieldChecks
     {
-        public static void Check(ImageEditRequest request, ModelRules? model)
+        public static void Check(ImageEditRequest request, ModelRules? model, ValidationResult result)
         {
             foreach (var pair in request.Fields)
             {
@@ -22,24 +26,32 @@ namespace ImageEdit.Rules
                         $"-{field.ParameterName} {number} is out of range; it must be between {field.Minimum} and {field.Maximum}.",
                         $"Pass -{field.ParameterName} from {field.Minimum} to {field.Maximum}.");
                 }
-                if (model is null)
-                {
-                    continue;
-                }
-                if (model.UnsupportedFields.Contains(field.WireName) || (field.GptImageOnly && !model.IsGptImageModel))
+                if (model != null && (model.UnsupportedFields.Contains(field.WireName) || (field.GptImageOnly && !model.IsGptImageModel)))
                 {
                     throw Argument("ParameterNotSupportedByModel", request.SourcePath, $"{model.SentenceLabel} does not support -{field.ParameterName}.",
                         field.WireName == "response_format" ? "Drop -ResponseFormat: GPT image models always return base64." : $"Drop -{field.ParameterName}, or choose a model that supports it.");
                 }
-                if (field.Kind == FieldKind.Choice && value is string text)
+                if (field.Kind != FieldKind.Choice || value is not string text)
                 {
-                    var allowed = model.ValuesFor(field.WireName) ?? field.Values;
-                    if (!allowed.Contains(text, StringComparer.OrdinalIgnoreCase))
-                    {
-                        throw Argument("ValueNotSupportedByModel", request.SourcePath,
-                            $"-{field.ParameterName} '{text}' is not a value {model.Label} takes; it takes {string.Join(", ", allowed)}.",
-                            $"Pass -{field.ParameterName} {string.Join(" or ", allowed)}, or leave it out.");
-                    }
+                    continue;
+                }
+                var allowed = model?.ValuesFor(field.WireName) ?? field.Values;
+                if (allowed.Contains(text, StringComparer.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+                if (!KnownToTable(field, text))
+                {
+                    // The API may have grown since this version of the table: it decides.
+                    result.Warnings.Add($"-{field.ParameterName} '{text}' is not a value ImageEdit's rules table knows for {model?.Label ?? request.Model}" +
+                        $" (it knows {string.Join(", ", allowed)}); it is sent as given, and the API decides.");
+                }
+                else if (model != null)
+                {
+                    // A value the table knows, for a model the table knows does not take it.
+                    throw Argument("ValueNotSupportedByModel", request.SourcePath,
+                        $"-{field.ParameterName} '{text}' is not a value {model.Label} takes; it takes {string.Join(", ", allowed)}.",
+                        $"Pass -{field.ParameterName} {string.Join(" or ", allowed)}, or leave it out.");
                 }
             }
             CheckSize(request, model);
@@ -48,6 +60,11 @@ namespace ImageEdit.Rules
                 CheckCombinations(request, model);
             }
         }
+
+        /// <summary>Whether the table has heard of this value for the field: the field's own values, or any model's.</summary>
+        private static bool KnownToTable(RequestField field, string value) =>
+            field.Values.Contains(value, StringComparer.OrdinalIgnoreCase)
+            || ModelCatalog.All.Any(m => m.ValuesFor(field.WireName)?.Contains(value, StringComparer.OrdinalIgnoreCase) == true);
 
         private static void CheckCombinations(ImageEditRequest request, ModelRules model)
         {
@@ -62,7 +79,8 @@ namespace ImageEdit.Rules
                 throw Argument("TransparentNeedsPngOrWebp", request.SourcePath, "A transparent background needs png or webp output, but -OutputFormat is jpeg.",
                     "Pass -OutputFormat png or webp, or drop -Background transparent.");
             }
-            if (request.Value("output_compression") != null && outputFormat != "jpeg" && outputFormat != "webp")
+            // A format the table has never heard of may take compression: the API decides.
+            if (request.Value("output_compression") != null && outputFormat != "jpeg" && outputFormat != "webp" && KnownToTable(RequestFields.Wire("output_format"), outputFormat))
             {
                 throw Argument("OutputCompressionNeedsJpegOrWebp", request.SourcePath,
                     $"-OutputCompression applies only to jpeg or webp output, but the output format is {outputFormat}{(request.OutputFormat is null ? " (the default)" : "")}.",

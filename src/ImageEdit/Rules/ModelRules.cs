@@ -127,9 +127,35 @@ namespace ImageEdit.Rules
 
         /// <summary>
         /// The checks that hold for every GPT image model served today: used when no -Model is given, since the API's
-        /// default model changes as models are retired.
+        /// default model changes as models are retired and may be any of them. It refuses only what every current model
+        /// refuses, so a value is never refused merely because older models lacked it: see <see cref="SharedBy"/>.
         /// </summary>
-        public static ModelRules CurrentGptCommon { get; } = Gpt("", flexibleSizes: null, unsupported: new[] { "response_format" });
+        public static ModelRules CurrentGptCommon => CurrentGptCommonRules.Value;
+
+        private static readonly Lazy<ModelRules> CurrentGptCommonRules = new Lazy<ModelRules>(() =>
+        {
+            var today = ModelLifecycle.Today();
+            var gpt = Table.Where(m => m.IsGptImageModel).ToList();
+            var current = gpt.Where(m => m.ShutdownDate is not DateTime shutdown || shutdown > today).ToList();
+            return SharedBy(current.Count > 0 ? current : gpt);
+        });
+
+        /// <summary>
+        /// The most a request may ask of one of <paramref name="models"/>: each limit the largest, each set of values or
+        /// sizes the union, a field refused only when every model refuses it. (When the models' flexible-size limits
+        /// differ, those of the first model that has them are checked.)
+        /// </summary>
+        internal static ModelRules SharedBy(IReadOnlyList<ModelRules> models)
+        {
+            var values = models.SelectMany(m => m.Values.Keys).Distinct(StringComparer.Ordinal)
+                .ToDictionary(field => field, field => (IReadOnlyList<string>)models
+                    .SelectMany(m => m.ValuesFor(field) ?? Requests.RequestFields.Wire(field).Values).Distinct(StringComparer.OrdinalIgnoreCase).ToArray());
+            var unsupported = models.Skip(1).Aggregate((IEnumerable<string>)models[0].UnsupportedFields, (refused, m) => refused.Intersect(m.UnsupportedFields)).ToArray();
+            return new ModelRules("", models.All(m => m.IsGptImageModel), models.Max(m => m.MaxPromptLength), models.Max(m => m.MaxImages), models.Max(m => m.MaxImageBytes),
+                models.SelectMany(m => m.ImageFormats).Distinct().ToArray(), models.All(m => m.RequiresSquareImage), models.SelectMany(m => m.Sizes).Distinct().ToArray(),
+                models.Select(m => m.FlexibleSizes).FirstOrDefault(f => f != null), values, unsupported, models.Any(m => m.SupportsStreaming), models.Any(m => m.SupportsJson),
+                shutdownDate: null, replacement: null);
+        }
 
         /// <summary>The rules of a model the table knows, compared without regard to case; null for a model it does not know.</summary>
         public static ModelRules? Find(string? model) =>

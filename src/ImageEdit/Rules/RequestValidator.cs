@@ -6,6 +6,7 @@ using System.Management.Automation;
 using ImageEdit.Http;
 using ImageEdit.Images;
 using ImageEdit.Models;
+using ImageEdit.Operations;
 using ImageEdit.Pipeline;
 using ImageEdit.Requests;
 using System.Linq;
@@ -23,15 +24,18 @@ namespace ImageEdit.Rules
         private readonly ImageChecks _images;
         private readonly ApiConnection? _connection;
         private readonly Func<DateTime> _today;
+        private readonly ApiShutdownDates? _apiShutdownDates;
 
         /// <param name="probes">The header probe, shared across a command's requests.</param>
         /// <param name="connection">Where requests go (for the Azure deployment rule); null skips it.</param>
         /// <param name="today">The clock the lifecycle warnings read; <see cref="ModelLifecycle.Today"/> by default.</param>
-        public RequestValidator(ImageProbeCache probes, ApiConnection? connection = null, Func<DateTime>? today = null)
+        /// <param name="apiShutdownDates">The API's model list, read once when the first request naming a model passes its checks; null: the table's dates alone.</param>
+        public RequestValidator(ImageProbeCache probes, ApiConnection? connection = null, Func<DateTime>? today = null, ApiShutdownDates? apiShutdownDates = null)
         {
             _images = new ImageChecks(probes);
             _connection = connection;
             _today = today ?? ModelLifecycle.Today;
+            _apiShutdownDates = apiShutdownDates;
         }
 
         public ValidationResult Validate(ImageEditRequest request)
@@ -40,7 +44,16 @@ namespace ImageEdit.Rules
             var model = ModelCatalog.RulesFor(request.Model);
             if (model is null)
             {
-                result.Notes.Add($"The model '{request.Model}' is not in ImageEdit's rules table; it is sent as given, with only the checks that hold for every model.");
+                string unknown = $"The model '{request.Model}' is not in ImageEdit's rules table; it is sent as given, with only the checks that hold for every model.";
+                // On Azure the model field often names a deployment, which no table knows.
+                if (_connection?.ApiType == ApiType.Azure)
+                {
+                    result.Notes.Add(unknown);
+                }
+                else
+                {
+                    result.Warnings.Add(unknown + " If it is a typo, the API refuses it; Get-ImageEditModel lists the models your key can use.");
+                }
             }
             try
             {
@@ -49,7 +62,7 @@ namespace ImageEdit.Rules
                 _images.CheckImages(request, model);
                 _images.CheckMask(request, result);
                 JsonBodyChecks.Check(request, model);
-                FieldChecks.Check(request, model);
+                FieldChecks.Check(request, model, result);
             }
             catch (LocalCheckException ex)
             {
@@ -57,7 +70,8 @@ namespace ImageEdit.Rules
                 return result;
             }
             // OpenAI's shutdown dates are not Azure's: Azure deployments retire on their own schedule.
-            if (_connection?.ApiType != ApiType.Azure && ModelLifecycle.Warning(model, _today()) is { } warning)
+            if (_connection?.ApiType != ApiType.Azure && request.Model is { } modelName
+                && ModelLifecycle.Warning(modelName, model, _apiShutdownDates?.Get(result.Notes), _today()) is { } warning)
             {
                 result.Warnings.Add(warning);
             }
