@@ -103,7 +103,7 @@ public static class ImageFactory
         }
     }
 
-    /// <summary>Writes the images the Pester checks need beyond the samples: an opaque PNG the size of lighthouse.png, a non-square PNG.</summary>
+    /// <summary>Writes the images the Pester checks need beyond the samples: an opaque PNG the size of lighthouse.png, a non-square PNG, a markup PNG (transparent but for its square) the size of lighthouse.png.</summary>
     public static void WriteFixtures(string directory)
     {
         Directory.CreateDirectory(directory);
@@ -112,6 +112,7 @@ public static class ImageFactory
             opaque.Save(Path.Combine(directory, "opaque-256.png"), new PngEncoder { ColorType = PngColorType.Rgb });
         }
         File.WriteAllBytes(Path.Combine(directory, "wide-320x240.png"), Create(320, 240, "png", 4));
+        File.WriteAllBytes(Path.Combine(directory, "markup-256.png"), Create(256, 256, "png", 5, transparent: true));
     }
 
     /// <summary>Writes the project's samples: a PNG, a JPEG and a WebP.</summary>
