@@ -20,13 +20,9 @@ public static class ContractValidator
     /// <summary>The models that take complexity, markup and gif output (2.6).</summary>
     private static readonly string[] Gpt26Models = ["gpt-image-2.6-sunburst", "gpt-image-2.6-flare"];
 
-    /// <summary>Every text field a multipart edit may carry (the files are image, image[], mask and markup); any other is refused.</summary>
+    /// <summary>Every text field a multipart edit may carry (the files are image, image[], mask and markup); any other is refused, as the API does. (JsonEditReader knows the JSON members.)</summary>
     public static readonly IReadOnlyList<string> MultipartFields = ["prompt", "model", "n", "size", "quality", "complexity", "background", "input_fidelity", "output_format",
         "output_compression", "frame_count", "frame_duration_ms", "response_format", "user", "partial_images", "stream"];
-
-    /// <summary>Every member a JSON edit may carry (images, mask and markup are image references); any other is refused.</summary>
-    public static readonly IReadOnlyList<string> JsonFields = ["images", "mask", "markup", "prompt", "model", "n", "size", "quality", "complexity", "background", "input_fidelity",
-        "output_format", "output_compression", "frame_count", "frame_duration_ms", "moderation", "user", "partial_images", "stream"];
     private static readonly string[] StandardGptSizes = ["1024x1024", "1536x1024", "1024x1536", "auto"];
     private static readonly string[] DallE2Sizes = ["256x256", "512x512", "1024x1024"];
     private const long FourMegabytes = 4L * 1024 * 1024;
