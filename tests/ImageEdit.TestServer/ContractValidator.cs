@@ -9,7 +9,20 @@ namespace ImageEdit.TestServer;
 /// </summary>
 public static class ContractValidator
 {
-    private static readonly string[] GptModels = ["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "chatgpt-image-latest"];
+    private static readonly string[] GptModels = ["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21", "chatgpt-image-latest",
+        "gpt-image-2.5-sunburst", "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5-flare", "gpt-image-2.5-flare-2026-09-08", "gpt-image-2.6-sunburst", "gpt-image-2.6-flare"];
+    /// <summary>The models that take any WIDTHxHEIGHT within the size rules.</summary>
+    private static readonly string[] FlexibleSizeModels = ["gpt-image-2", "gpt-image-2-2026-04-21",
+        "gpt-image-2.5-sunburst", "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5-flare", "gpt-image-2.5-flare-2026-09-08", "gpt-image-2.6-sunburst", "gpt-image-2.6-flare"];
+    /// <summary>The models that take quality xhigh and max (2.5 and 2.6).</summary>
+    private static readonly string[] ExtendedQualityModels = ["gpt-image-2.5-sunburst", "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5-flare", "gpt-image-2.5-flare-2026-09-08",
+        "gpt-image-2.6-sunburst", "gpt-image-2.6-flare"];
+    /// <summary>The models that take complexity, markup and gif output (2.6).</summary>
+    private static readonly string[] Gpt26Models = ["gpt-image-2.6-sunburst", "gpt-image-2.6-flare"];
+
+    /// <summary>Every text field a multipart edit may carry (the files are image, image[], mask and markup); any other is refused, as the API does. (JsonEditReader knows the JSON members.)</summary>
+    public static readonly IReadOnlyList<string> MultipartFields = ["prompt", "model", "n", "size", "quality", "complexity", "background", "input_fidelity", "output_format",
+        "output_compression", "frame_count", "frame_duration_ms", "response_format", "user", "partial_images", "stream"];
     private static readonly string[] StandardGptSizes = ["1024x1024", "1536x1024", "1024x1536", "auto"];
     private static readonly string[] DallE2Sizes = ["256x256", "512x512", "1024x1024"];
     private const long FourMegabytes = 4L * 1024 * 1024;
@@ -38,6 +51,8 @@ public static class ContractValidator
             return new Problem($"Invalid value for 'model': '{model}' is not a model that supports image edits.", "model");
         }
 
+        if (request.Fields.FirstOrDefault(f => !MultipartFields.Contains(f.Name)) is { } unknown) return new Problem($"Unknown parameter: '{unknown.Name}'.", unknown.Name, "unknown_parameter");
+        if (request.Files.FirstOrDefault(f => f.Name is not ("image" or "image[]" or "mask" or "markup")) is { } unknownFile) return new Problem($"Unknown parameter: '{unknownFile.Name}'.", unknownFile.Name, "unknown_parameter");
         string? prompt = request.Field("prompt");
         if (string.IsNullOrWhiteSpace(prompt)) return new Problem("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
         int promptLimit = dallE2 ? 1000 : 32000;
@@ -69,17 +84,20 @@ public static class ContractValidator
             var maskSize = ImageFactory.Dimensions(mask.Head);
             if (first is { } a && maskSize is { } b && a != b) return new Problem($"Invalid 'mask': the mask is {b.Width}x{b.Height} but the image is {a.Width}x{a.Height}; they must match.", "mask", "invalid_image_dimensions");
         }
+        var markup = request.Files.FirstOrDefault(f => f.Name == "markup");
+        if (markup != null && MarkupProblem(model, mask != null, ImageFactory.Sniff(markup.Head), first, ImageFactory.Dimensions(markup.Head)) is { } markupProblem) return markupProblem;
 
         if (Integer(request, "n") is { } n && (n < 1 || n > 10)) return new Problem($"Invalid 'n': {n} is not between 1 and 10.", "n", "integer_out_of_range");
         if (request.Field("n") is { } nText && Integer(request, "n") is null) return new Problem($"Invalid 'n': '{nText}' is not an integer.", "n", "invalid_type");
-        if (!OneOf(request, entry, "quality", "standard", "low", "medium", "high", "auto")) return Enum("quality", request);
+        if (!OneOf(request, entry, "quality", Qualities(model, "standard"))) return Enum("quality", request);
         if (!OneOf(request, entry, "background", "transparent", "opaque", "auto")) return Enum("background", request);
-        if (!OneOf(request, entry, "output_format", "png", "jpeg", "webp")) return Enum("output_format", request);
+        if (!OneOf(request, entry, "output_format", OutputFormats(model))) return Enum("output_format", request);
         if (!OneOf(request, entry, "input_fidelity", "high", "low")) return Enum("input_fidelity", request);
         if (!OneOf(request, entry, "response_format", "url", "b64_json")) return Enum("response_format", request);
         if (!OneOf(request, entry, "stream", "true", "false")) return Enum("stream", request);
         if (Integer(request, "output_compression") is { } c && (c < 0 || c > 100)) return new Problem($"Invalid 'output_compression': {c} is not between 0 and 100.", "output_compression", "integer_out_of_range");
         if (Integer(request, "partial_images") is { } p && (p < 0 || p > 3)) return new Problem($"Invalid 'partial_images': {p} is not between 0 and 3.", "partial_images", "integer_out_of_range");
+        if (Gpt26Problem(request, model, entry, mask != null, request.Field("stream") == "true") is { } gpt26Problem) return gpt26Problem;
 
         if (dallE2)
         {
@@ -136,11 +154,19 @@ public static class ContractValidator
             if (format != "png") return new Problem($"Invalid 'mask': the mask must be a PNG image, not {format}.", "mask", "invalid_image_format");
             if (first is { } a && maskSize is { } b && a != b) return new Problem($"Invalid 'mask': the mask is {b.Width}x{b.Height} but the first image is {a.Width}x{a.Height}; they must match.", "mask", "invalid_image_dimensions");
         }
+        var markup = request.ImageRefs.FirstOrDefault(r => r.Role == "markup");
+        if (markup != null)
+        {
+            var problem = CheckReference(markup, FiftyMegabytes, out string format, out var markupSize);
+            if (problem != null) return problem;
+            // An https markup cannot be fetched here: its size is taken to match.
+            if (MarkupProblem(model, mask != null, format, first, markup.Kind == "url" ? first : markupSize) is { } markupProblem) return markupProblem;
+        }
 
         if (Long(request, "n") is { } n && (n < 1 || n > 10)) return new Problem($"Invalid 'n': {n} is not between 1 and 10.", "n", "integer_out_of_range");
-        if (!OneOf(request, entry, "quality", "low", "medium", "high", "auto")) return Enum("quality", request);
+        if (!OneOf(request, entry, "quality", Qualities(model))) return Enum("quality", request);
         if (!OneOf(request, entry, "input_fidelity", "high", "low")) return Enum("input_fidelity", request);
-        if (!OneOf(request, entry, "output_format", "png", "jpeg", "webp")) return Enum("output_format", request);
+        if (!OneOf(request, entry, "output_format", OutputFormats(model))) return Enum("output_format", request);
         if (!OneOf(request, entry, "moderation", "low", "auto")) return Enum("moderation", request);
         if (!OneOf(request, entry, "background", "transparent", "opaque", "auto")) return Enum("background", request);
         if (request.Field("size") is { } size && !JsonSizes.Contains(size) && !ModelCatalog.Extra(entry, "size").Contains(size))
@@ -149,6 +175,7 @@ public static class ContractValidator
         }
         if (Long(request, "output_compression") is { } c && (c < 0 || c > 100)) return new Problem($"Invalid 'output_compression': {c} is not between 0 and 100.", "output_compression", "integer_out_of_range");
         if (Long(request, "partial_images") is { } p && (p < 0 || p > 3)) return new Problem($"Invalid 'partial_images': {p} is not between 0 and 3.", "partial_images", "integer_out_of_range");
+        if (Gpt26Problem(request, model, entry, mask != null, request.Field("stream") == "true") is { } gpt26Problem) return gpt26Problem;
 
         if (model == "gpt-image-1-mini" && request.Field("input_fidelity") != null) return new Problem("'input_fidelity' is not supported for gpt-image-1-mini.", "input_fidelity", "unsupported_parameter");
         string outputFormat = request.Field("output_format") ?? "png";
@@ -188,12 +215,55 @@ public static class ContractValidator
     {
         if (model == "dall-e-2") return DallE2Sizes.Contains(size);
         if (StandardGptSizes.Contains(size)) return true;
-        if (model is not ("gpt-image-2" or "gpt-image-2-2026-04-21")) return false;
-        var match = Regex.Match(size, "^([0-9]+)x([0-9]+)$");
+        if (!FlexibleSizeModels.Contains(model)) return false;
+        var match = Regex.Match(size, "^([0-9]{1,5})x([0-9]{1,5})$");
         if (!match.Success) return false;
         int w = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), h = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
-        bool landscape = w >= h;
-        return w % 16 == 0 && h % 16 == 0 && w * 3 >= h && h * 3 >= w && (landscape ? w <= 3840 && h <= 2160 : h <= 3840 && w <= 2160);
+        long pixels = (long)w * h;
+        // Both sides multiples of 16, the longest edge at most 3840, at most 3:1, and 655,360 to 8,294,400 pixels.
+        return w % 16 == 0 && h % 16 == 0 && Math.Max(w, h) <= 3840 && w * 3 >= h && h * 3 >= w && pixels >= 655_360 && pixels <= 8_294_400;
+    }
+
+    private static string[] Qualities(string model, params string[] more) =>
+        ["low", "medium", "high", "auto", .. ExtendedQualityModels.Contains(model) ? new[] { "xhigh", "max" } : [], .. more];
+
+    private static string[] OutputFormats(string model) => ["png", "jpeg", "webp", .. Gpt26Models.Contains(model) ? new[] { "gif" } : []];
+
+    /// <summary>A markup image (gpt-image-2.6): a PNG the size of the first image, never with a mask.</summary>
+    private static Problem? MarkupProblem(string model, bool hasMask, string? format, (int Width, int Height)? first, (int Width, int Height)? markup)
+    {
+        if (!Gpt26Models.Contains(model)) return new Problem($"'markup' is not supported for {model}.", "markup", "unsupported_parameter");
+        if (hasMask) return new Problem("'markup' and 'mask' cannot be used together.", "markup");
+        if (format != "png") return new Problem($"Invalid 'markup': the markup must be a PNG image, not {format ?? "an unsupported format"}.", "markup", "invalid_image_format");
+        if (first is { } a && markup is { } b && a != b) return new Problem($"Invalid 'markup': the markup is {b.Width}x{b.Height} but the first image is {a.Width}x{a.Height}; they must match.", "markup", "invalid_image_dimensions");
+        return null;
+    }
+
+    /// <summary>complexity, frame_count and frame_duration_ms (gpt-image-2.6), and what gif output refuses: a stream, a mask, output_compression.</summary>
+    private static Problem? Gpt26Problem(RecordedRequest request, string model, ModelEntry? entry, bool hasMask, bool stream)
+    {
+        bool gpt26 = Gpt26Models.Contains(model) || entry?.Values?.ContainsKey("complexity") == true;
+        foreach (var name in new[] { "complexity", "frame_count", "frame_duration_ms" })
+        {
+            if (request.Field(name) != null && !gpt26) return new Problem($"'{name}' is not supported for {model}.", name, "unsupported_parameter");
+        }
+        if (!OneOf(request, entry, "complexity", "low", "medium", "high")) return Enum("complexity", request);
+        foreach (var (name, min, max) in new[] { ("frame_count", 2L, 16L), ("frame_duration_ms", 20L, long.MaxValue) })
+        {
+            if (request.Field(name) is not { } text) continue;
+            if (Long(request, name) is not { } value) return new Problem($"Invalid '{name}': '{text}' is not an integer.", name, "invalid_type");
+            if (value < min || value > max) return new Problem($"Invalid '{name}': {value} is not {(max == long.MaxValue ? $"{min} or more" : $"between {min} and {max}")}.", name, "integer_out_of_range");
+        }
+        bool gif = request.Field("output_format") == "gif";
+        if (!gif)
+        {
+            var frames = new[] { "frame_count", "frame_duration_ms" }.FirstOrDefault(f => request.Field(f) != null);
+            return frames is null ? null : new Problem($"'{frames}' applies only to output_format gif.", frames);
+        }
+        if (stream || request.Field("partial_images") is { } and not "0") return new Problem("output_format gif cannot be streamed and has no partial images.", stream ? "stream" : "partial_images");
+        if (hasMask) return new Problem("output_format gif cannot be used with a mask.", "mask");
+        if (request.Field("output_compression") != null) return new Problem("'output_compression' does not apply to output_format gif.", "output_compression");
+        return null;
     }
 
     private static int? Integer(RecordedRequest request, string name) =>

@@ -1,5 +1,6 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Webp;
@@ -33,6 +34,34 @@ public static class ImageFactory
         return output.ToArray();
     }
 
+    /// <summary>
+    /// An animated GIF (what gpt-image-2.6 returns for output_format gif): <paramref name="frames"/> frames of the
+    /// gradient, its square's colour moving on with each frame, each shown <paramref name="frameDurationMs"/> (in the
+    /// format's hundredths of a second), looping for ever.
+    /// </summary>
+    public static byte[] CreateAnimatedGif(int width, int height, int frames, int frameDurationMs, int seed)
+    {
+        using var animation = Image.Load<Rgba32>(Create(width, height, "png", seed));
+        animation.Metadata.GetGifMetadata().RepeatCount = 0;
+        animation.Frames.RootFrame.Metadata.GetGifMetadata().FrameDelay = frameDurationMs / 10;
+        for (int i = 1; i < frames; i++)
+        {
+            using var frame = Image.Load<Rgba32>(Create(width, height, "png", seed + i));
+            var added = animation.Frames.AddFrame(frame.Frames.RootFrame);
+            added.Metadata.GetGifMetadata().FrameDelay = frameDurationMs / 10;
+        }
+        using var output = new MemoryStream();
+        animation.Save(output, new GifEncoder());
+        return output.ToArray();
+    }
+
+    /// <summary>How many frames a GIF has (1 for a still image), for tests that check an animation.</summary>
+    public static int FrameCount(byte[] gif)
+    {
+        using var image = Image.Load(gif);
+        return image.Frames.Count;
+    }
+
     public static IImageEncoder Encoder(string format) => format switch
     {
         "jpeg" or "jpg" => new JpegEncoder { Quality = 85 },
@@ -51,7 +80,7 @@ public static class ImageFactory
         return padded;
     }
 
-    /// <summary>The format an upload's bytes say it is: png, jpeg, webp, or null.</summary>
+    /// <summary>The format an upload's bytes say it is: png, jpeg, webp, or null (for anything else, a GIF too: no edit takes one as input).</summary>
     public static string? Sniff(byte[] head)
     {
         if (head.Length >= 8 && head[0] == 0x89 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G') return "png";
@@ -74,7 +103,7 @@ public static class ImageFactory
         }
     }
 
-    /// <summary>Writes the images the Pester checks need beyond the samples: an opaque PNG the size of lighthouse.png, a non-square PNG.</summary>
+    /// <summary>Writes the images the Pester checks need beyond the samples: an opaque PNG the size of lighthouse.png, a non-square PNG, a markup PNG (transparent but for its square) the size of lighthouse.png.</summary>
     public static void WriteFixtures(string directory)
     {
         Directory.CreateDirectory(directory);
@@ -83,6 +112,7 @@ public static class ImageFactory
             opaque.Save(Path.Combine(directory, "opaque-256.png"), new PngEncoder { ColorType = PngColorType.Rgb });
         }
         File.WriteAllBytes(Path.Combine(directory, "wide-320x240.png"), Create(320, 240, "png", 4));
+        File.WriteAllBytes(Path.Combine(directory, "markup-256.png"), Create(256, 256, "png", 5, transparent: true));
     }
 
     /// <summary>Writes the project's samples: a PNG, a JPEG and a WebP.</summary>

@@ -18,8 +18,9 @@ internal static class JsonEditReader
     public const long MaxImageUrlLength = 20_971_520;
     private const int MaxImages = 16;
     private const int UrlKept = 64 * 1024;
-    private static readonly string[] NullableStrings = ["model", "quality", "input_fidelity", "size", "output_format", "moderation", "background"];
-    private static readonly string[] NullableIntegers = ["n", "output_compression", "partial_images"];
+    private static readonly string[] NullableStrings = ["model", "quality", "complexity", "input_fidelity", "size", "output_format", "moderation", "background"];
+    private static readonly string[] NullableIntegers = ["n", "output_compression", "partial_images", "frame_count", "frame_duration_ms"];
+    private static readonly string[] ImageReferences = ["mask", "markup"];
 
     public static async Task<Problem?> ReadAsync(HttpContext context, RecordedRequest recorded, FileStore files, int headBytes)
     {
@@ -81,7 +82,7 @@ internal static class JsonEditReader
             if (!seen.Add(name)) return new Problem($"Duplicate parameter: '{name}' appears more than once.", name, "duplicate_parameter");
             Problem? problem;
             if (name == "images") problem = ReadImages(ref reader, recorded, files, headBytes);
-            else if (name == "mask") problem = ReadReference(ref reader, new RecordedImageRef { Role = "mask", Index = 0 }, recorded, files, headBytes);
+            else if (ImageReferences.Contains(name)) problem = ReadReference(ref reader, new RecordedImageRef { Role = name, Index = 0 }, recorded, files, headBytes);
             else if (name is "prompt" or "user") problem = ReadString(ref reader, recorded, name, nullable: false);
             else if (NullableStrings.Contains(name)) problem = ReadString(ref reader, recorded, name, nullable: true);
             else if (NullableIntegers.Contains(name)) problem = ReadInteger(ref reader, recorded, name);

@@ -33,6 +33,12 @@ public sealed class ModelCatalog
 
     public static List<ModelEntry> Defaults() =>
     [
+        new() { Id = "gpt-image-2.6-sunburst", OwnedBy = "system" },
+        new() { Id = "gpt-image-2.6-flare", OwnedBy = "system" },
+        new() { Id = "gpt-image-2.5-sunburst", OwnedBy = "system" },
+        new() { Id = "gpt-image-2.5-sunburst-2026-09-08", OwnedBy = "system" },
+        new() { Id = "gpt-image-2.5-flare", OwnedBy = "system" },
+        new() { Id = "gpt-image-2.5-flare-2026-09-08", OwnedBy = "system" },
         new() { Id = "gpt-image-2", OwnedBy = "system" },
         new() { Id = "gpt-image-2-2026-04-21", OwnedBy = "system" },
         new() { Id = "gpt-image-1.5", OwnedBy = "system", ShutdownDate = "2026-12-01" },

@@ -55,6 +55,6 @@ public sealed class RecordedImageRef
     /// <summary>For a file id: whether this server's Files API holds it. Not serialised; the answer says so.</summary>
     internal bool Found { get; set; }
 
-    /// <summary>The JSON path tests and errors name it by: images[0], mask.</summary>
-    internal string Param => Role == "mask" ? "mask" : $"images[{Index}]";
+    /// <summary>The JSON path tests and errors name it by: images[0], mask, markup.</summary>
+    internal string Param => Role is "mask" or "markup" ? Role : $"images[{Index}]";
 }

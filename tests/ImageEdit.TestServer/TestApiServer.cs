@@ -307,7 +307,10 @@ public sealed partial class TestApiServer : IAsyncDisposable
         var data = new JsonArray();
         for (int i = 0; i < n; i++)
         {
-            byte[] image = ImageFactory.Create(width, height, format, recorded.Sequence * 10 + i, transparent);
+            byte[] image = format == "gif"
+                ? ImageFactory.CreateAnimatedGif(width, height, int.TryParse(recorded.Field("frame_count"), out int frames) ? frames : 9,
+                    int.TryParse(recorded.Field("frame_duration_ms"), out int duration) ? duration : 200, recorded.Sequence * 10 + i)
+                : ImageFactory.Create(width, height, format, recorded.Sequence * 10 + i, transparent);
             if (step?.ImageBytes is { } size) image = ImageFactory.Padded(image, size);
             lock (recorded.ReturnedImageSha256) recorded.ReturnedImageSha256.Add(Sha256(image));
             if (asUrl)

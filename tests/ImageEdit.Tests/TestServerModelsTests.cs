@@ -50,9 +50,10 @@ public class TestServerModelsTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Equal("list", (string?)list["object"]);
         var models = list["data"]!.AsArray();
         Assert.Equal(
-            new[] { "gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-1.5", "gpt-image-1-mini", "chatgpt-image-latest", "gpt-4o", "whisper-1" },
+            new[] { "gpt-image-2.6-sunburst", "gpt-image-2.6-flare", "gpt-image-2.5-sunburst", "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5-flare", "gpt-image-2.5-flare-2026-09-08",
+                "gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-1.5", "gpt-image-1-mini", "chatgpt-image-latest", "gpt-4o", "whisper-1" },
             models.Select(m => (string)m!["id"]!));
-        Assert.Equal(new string?[] { null, null, "2026-12-01", "2026-12-01", "2026-12-01", null, null }, models.Select(m => (string?)m!["shutdown_date"]));
+        Assert.Equal(new string?[] { null, null, null, null, null, null, null, null, "2026-12-01", "2026-12-01", "2026-12-01", null, null }, models.Select(m => (string?)m!["shutdown_date"]));
         Assert.All(models, m =>
         {
             Assert.Equal("model", (string?)m!["object"]);
@@ -137,7 +138,7 @@ public class TestServerModelsTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Single((await TestServerHttp.JsonAsync(await client.GetAsync("/v1/models")))["data"]!.AsArray());
 
         await TestServerHttp.ResetAsync(Server);
-        Assert.Equal(7, (await TestServerHttp.JsonAsync(await client.GetAsync("/v1/models")))["data"]!.AsArray().Count);
+        Assert.Equal(13, (await TestServerHttp.JsonAsync(await client.GetAsync("/v1/models")))["data"]!.AsArray().Count);
         // dall-e-2 multipart edits work as before.
         Assert.Equal(HttpStatusCode.OK, (await MultipartEditAsync("dall-e-2")).StatusCode);
     }
@@ -149,6 +150,6 @@ public class TestServerModelsTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Equal(HttpStatusCode.BadRequest, (await TestServerHttp.PostJsonAsync(control, "/_control/models", "[{\"id\":\"a\",\"shutdown_date\":\"soon\"}]")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await TestServerHttp.PostJsonAsync(control, "/_control/models", "[{\"id\":\"a\"},{\"id\":\"a\"}]")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await TestServerHttp.PostJsonAsync(control, "/_control/models", "{\"id\":\"a\"}")).StatusCode);
-        Assert.Equal(7, Server.Models.All.Count);
+        Assert.Equal(13, Server.Models.All.Count);
     }
 }

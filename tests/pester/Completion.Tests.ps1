@@ -9,7 +9,8 @@ Describe 'Tab completion' {
 
     It 'completes -Model from the rules table on <Command>' -ForEach @(@{ Command = 'Edit-Image'; Streams = $false }, @{ Command = 'Get-ImageEditStream'; Streams = $true }) {
         $models = Complete "$Command a.png -Prompt p -Model "
-        foreach ($model in 'gpt-image-1.5', 'gpt-image-1', 'gpt-image-1-mini', 'gpt-image-2', 'gpt-image-2-2026-04-21', 'chatgpt-image-latest') {
+        foreach ($model in 'gpt-image-1.5', 'gpt-image-1', 'gpt-image-1-mini', 'gpt-image-2', 'gpt-image-2-2026-04-21', 'chatgpt-image-latest',
+            'gpt-image-2.5-sunburst', 'gpt-image-2.5-sunburst-2026-09-08', 'gpt-image-2.5-flare', 'gpt-image-2.5-flare-2026-09-08', 'gpt-image-2.6-sunburst', 'gpt-image-2.6-flare') {
             $models | Should -Contain $model
         }
         # dall-e-2 cannot stream: Get-ImageEditStream does not offer it.
@@ -45,7 +46,8 @@ Describe 'Tab completion' {
     It 'completes -Quality with the values of the chosen -Model, and every known value for a model the table does not know' {
         Complete 'Edit-Image a.png -Prompt p -Model dall-e-2 -Quality ' | Should -Be @('standard')
         Complete 'Edit-Image a.png -Prompt p -Model gpt-image-2 -Quality ' | Should -Be @('low', 'medium', 'high', 'auto')
-        Complete 'Edit-Image a.png -Prompt p -Model gpt-image-9 -Quality ' | Should -Be @('low', 'medium', 'high', 'auto', 'standard')
+        Complete 'Edit-Image a.png -Prompt p -Model gpt-image-2.6-flare -Quality ' | Should -Be @('low', 'medium', 'high', 'auto', 'xhigh', 'max')
+        Complete 'Edit-Image a.png -Prompt p -Model gpt-image-9 -Quality ' | Should -Be @('low', 'medium', 'high', 'auto', 'xhigh', 'max', 'standard')
     }
 
     It 'completes the closed sets of -<Parameter>' -ForEach @(

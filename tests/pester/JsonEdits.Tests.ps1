@@ -326,10 +326,10 @@ Describe 'JSON edits, files and models' {
             $old = $models | Where-Object Id -EQ 'gpt-image-1.5'
             $old.ShutdownDate | Should -Be ([datetime]'2026-12-01')
             $old.Status | Should -Be 'Retiring'
-            $old.Replacement | Should -Be 'gpt-image-2'
+            $old.Replacement | Should -Be 'gpt-image-2.6-sunburst or gpt-image-2.6-flare'
             ($models | Where-Object Id -EQ 'gpt-image-2').Status | Should -Be 'Available'
             (Get-ImageEditModel -All).Id | Should -Contain 'gpt-4o'
-            (Get-ImageEditModel 'gpt-image-2*').Id | Should -Be @('gpt-image-2', 'gpt-image-2-2026-04-21')
+            (Get-ImageEditModel 'gpt-image-2.6*').Id | Sort-Object | Should -Be @('gpt-image-2.6-flare', 'gpt-image-2.6-sunburst')
         }
 
         It 'warns <Expect> for a request to gpt-image-1.5 on <Today>, and still sends it' -ForEach @(
@@ -342,8 +342,8 @@ Describe 'JSON edits, files and models' {
             @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 1
             switch ($Expect) {
                 'nothing' { $warnings | Should -BeNullOrEmpty }
-                'the date and the replacement' { $warnings[0] | Should -BeLike '*shuts gpt-image-1.5 down on 2026-12-01 (61 days from now)*-Model gpt-image-2*' }
-                default { $warnings[0] | Should -BeLike '*shut gpt-image-1.5 down on 2026-12-01 and no longer serves it*-Model gpt-image-2*' }
+                'the date and the replacement' { $warnings[0] | Should -BeLike '*shuts gpt-image-1.5 down on 2026-12-01 (61 days from now)*-Model gpt-image-2.6-sunburst or gpt-image-2.6-flare*' }
+                default { $warnings[0] | Should -BeLike '*shut gpt-image-1.5 down on 2026-12-01 and no longer serves it*-Model gpt-image-2.6-sunburst or gpt-image-2.6-flare*' }
             }
         }
 
@@ -359,7 +359,7 @@ Describe 'JSON edits, files and models' {
             $env:IMAGEEDIT_TODAY = '2026-11-27'
             Set-TestModels @(@{ id = 'gpt-image-1.5'; shutdown_date = '2026-12-01'; retired = $true })
             $null = Edit-Image $lighthouse -Prompt 'x' -Model gpt-image-1.5 -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
-            $failures[0].ErrorDetails.RecommendedAction | Should -BeLike '*retires gpt-image-1.5 on 2026-12-01*-Model gpt-image-2*'
+            $failures[0].ErrorDetails.RecommendedAction | Should -BeLike '*retires gpt-image-1.5 on 2026-12-01*-Model gpt-image-2.6-sunburst or gpt-image-2.6-flare*'
         }
 
         It 'says when a plain model name matches nothing, as Get-Command does' {
@@ -383,7 +383,7 @@ Describe 'JSON edits, files and models' {
             $null = Edit-Image $lighthouse -Prompt 'x' -Model gpt-image-1.5 -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
             $failures | Should -HaveCount 1
             $failures[0].FullyQualifiedErrorId | Should -BeLike 'ApiNotFound,*'
-            $failures[0].ErrorDetails.RecommendedAction | Should -BeLike '*shut gpt-image-1.5 down on 2026-12-01*-Model gpt-image-2*'
+            $failures[0].ErrorDetails.RecommendedAction | Should -BeLike '*shut gpt-image-1.5 down on 2026-12-01*-Model gpt-image-2.6-sunburst or gpt-image-2.6-flare*'
             $failures[0].TargetObject | Should -Be $lighthouse
         }
 

@@ -34,7 +34,7 @@ namespace ImageEdit.Commands
     /// <summary>Tab completion for -Size: the sizes the chosen -Model accepts (the default model's when none is given).</summary>
     internal sealed class SizeCompleter : IArgumentCompleter
     {
-        private static readonly string[] JsonParameters = { "ImageUrl", "FileId", "ReferenceUrl", "ReferenceFileId", "MaskUrl", "MaskFileId", "Moderation" };
+        private static readonly string[] JsonParameters = { "ImageUrl", "FileId", "ReferenceUrl", "ReferenceFileId", "MaskUrl", "MaskFileId", "MarkupUrl", "MarkupFileId", "Moderation" };
 
         /// <summary>Common WIDTHxHEIGHT sizes offered for models that take any size within their limits.</summary>
         private static readonly string[] FlexibleExamples = { "1536x864", "864x1536", "2048x1152", "1152x2048", "2560x1440", "1440x2560", "3840x2160", "2160x3840" };

@@ -43,7 +43,8 @@ namespace ImageEdit.Commands
         /// </summary>
         private static readonly string[] PipelineCompanionParameters =
         {
-            nameof(ReferencePath), nameof(ReferenceUrl), nameof(ReferenceFileId), nameof(Mask), nameof(MaskUrl), nameof(MaskFileId), nameof(OutputDirectory),
+            nameof(ReferencePath), nameof(ReferenceUrl), nameof(ReferenceFileId), nameof(Mask), nameof(MaskUrl), nameof(MaskFileId),
+            nameof(Markup), nameof(MarkupUrl), nameof(MarkupFileId), nameof(OutputDirectory),
         };
 
         /// <summary>
@@ -135,6 +136,25 @@ namespace ImageEdit.Commands
         [EmptyStringAsNull]
         public string? MaskFileId { get; set; }
 
+        /// <summary>
+        /// A PNG with transparency whose drawn annotations (arrows, circles, notes) over the first image guide the edit
+        /// (gpt-image-2.6); same width and height as that image, and not together with a mask. Sent as the part markup.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [EmptyStringAsNull]
+        [PipedItemPath]
+        public string? Markup { get; set; }
+
+        /// <summary>The markup image by URL (https or data URL); sent as a JSON body.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [EmptyStringAsNull]
+        public string? MarkupUrl { get; set; }
+
+        /// <summary>The markup image by uploaded file ID; sent as a JSON body.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [EmptyStringAsNull]
+        public string? MarkupFileId { get; set; }
+
         /// <summary>The model, e.g. gpt-image-2. Left out, none is sent and the API uses its default. A name the rules table does not know is sent as given.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [RequestField("model", FieldKind.Text)]
@@ -153,11 +173,17 @@ namespace ImageEdit.Commands
         [ArgumentCompleter(typeof(SizeCompleter))]
         public string? Size { get; set; }
 
-        /// <summary>Rendering quality: low, medium, high or auto (standard for dall-e-2).</summary>
+        /// <summary>Rendering quality: low, medium, high or auto; also xhigh and max for gpt-image-2.5 and 2.6 (standard for dall-e-2).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [RequestField("quality", FieldKind.Choice, Values = "low|medium|high|auto|standard")]
+        [RequestField("quality", FieldKind.Choice, Values = "low|medium|high|auto|xhigh|max|standard")]
         [ArgumentCompleter(typeof(FieldValueCompleter))]
         public string? Quality { get; set; }
+
+        /// <summary>How much the model plans before it draws: low, medium or high (gpt-image-2.6), separate from -Quality. Left out, the model's default.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [RequestField("complexity", FieldKind.Choice, Values = "low|medium|high", GptImageOnly = true)]
+        [ArgumentCompleter(typeof(FieldValueCompleter))]
+        public string? Complexity { get; set; }
 
         /// <summary>The background of the result: transparent (needs png or webp output), opaque or auto.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -171,11 +197,21 @@ namespace ImageEdit.Commands
         [ArgumentCompleter(typeof(FieldValueCompleter))]
         public string? InputFidelity { get; set; }
 
-        /// <summary>The encoding of the result: png, jpeg or webp (GPT image models).</summary>
+        /// <summary>The encoding of the result: png, jpeg or webp (GPT image models); gif, an animation, for gpt-image-2.6.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [RequestField("output_format", FieldKind.Choice, Values = "png|jpeg|webp", GptImageOnly = true)]
+        [RequestField("output_format", FieldKind.Choice, Values = "png|jpeg|webp|gif", GptImageOnly = true)]
         [ArgumentCompleter(typeof(FieldValueCompleter))]
         public string? OutputFormat { get; set; }
+
+        /// <summary>With -OutputFormat gif: how many frames the animation has, 2 to 16 (the API's default is 9).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [RequestField("frame_count", FieldKind.Integer, Minimum = 2, Maximum = 16, GptImageOnly = true)]
+        public int? FrameCount { get; set; }
+
+        /// <summary>With -OutputFormat gif: how long each frame shows, in milliseconds, 20 or more (the API's default is 200, rounded to 10 ms).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [RequestField("frame_duration_ms", FieldKind.Integer, Minimum = 20, GptImageOnly = true)]
+        public int? FrameDurationMs { get; set; }
 
         /// <summary>Compression of jpeg or webp results, 0 to 100 percent.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -283,6 +319,7 @@ namespace ImageEdit.Commands
             var inputs = new InputSources(this, resolver).Resolve(ParameterSetName == LiteralPathSet ? LiteralPath : null, ParameterSetName == LiteralPathSet ? null : Path, ImageUrl, FileId);
             List<ImageSource> references;
             ImageSource? mask;
+            ImageSource? markup;
             LocalCheckException? companionError = null;
             try
             {
@@ -291,12 +328,14 @@ namespace ImageEdit.Commands
                     .Concat((ReferenceFileId ?? Array.Empty<string>()).Select(ImageSource.FileId))
                     .ToList();
                 mask = InputSources.OneMask(resolver, Mask, MaskUrl, MaskFileId);
+                markup = InputSources.OneMarkup(resolver, Markup, MarkupUrl, MarkupFileId);
             }
             catch (LocalCheckException ex)
             {
                 companionError = ex;
                 references = new List<ImageSource>();
                 mask = null;
+                markup = null;
             }
 
             foreach (var input in inputs)
@@ -314,7 +353,7 @@ namespace ImageEdit.Commands
                     _tally.AddFailed();
                     continue;
                 }
-                var request = BuildRequest(input.Source!, references, mask);
+                var request = BuildRequest(input.Source!, references, mask, markup);
                 if (Check(request))
                 {
                     Submit(request);
@@ -618,7 +657,7 @@ namespace ImageEdit.Commands
             return problem;
         }
 
-        private ImageEditRequest BuildRequest(ImageSource image, IReadOnlyList<ImageSource> references, ImageSource? mask)
+        private ImageEditRequest BuildRequest(ImageSource image, IReadOnlyList<ImageSource> references, ImageSource? mask, ImageSource? markup)
         {
             var images = new List<ImageSource>(1 + references.Count) { image };
             images.AddRange(references);
@@ -632,7 +671,7 @@ namespace ImageEdit.Commands
                 }
                 fields.Add(new KeyValuePair<string, object?>(field.WireName, value is null ? null : field.Canonical(value)));
             }
-            return new ImageEditRequest(images, Prompt, mask, fields, Streams, ForBatch);
+            return new ImageEditRequest(images, Prompt, mask, fields, Streams, ForBatch, markup);
         }
 
         private static string Abbreviate(string text) => text.Length <= 60 ? text : text.Substring(0, 57) + "...";
@@ -642,7 +681,7 @@ namespace ImageEdit.Commands
         {
             var parts = new List<string> { request.Model ?? "default model" };
             if (request.Images.Count > 1) parts.Add($"{request.Images.Count - 1} reference image(s)");
-            if (request.Mask != null) parts.Add("mask " + request.Mask.Display);
+            foreach (var (wireName, attachment) in request.Attachments) parts.Add(wireName + " " + attachment.Display);
             if (request.UsesJson) parts.Add("JSON body");
             var fields = request.Fields.Where(f => f.Key.WireName != "model").Select(f => $"{f.Key.WireName}={ImageEditRequest.WireText(f.Value)}").ToList();
             if (fields.Count > 0) parts.Add("fields " + string.Join(", ", fields));
@@ -650,7 +689,7 @@ namespace ImageEdit.Commands
             parts.Add(Streams ? $"{count} image(s) and {request.PartialImages ?? 0} partial image(s)" : $"{count} image(s)");
             if (OutputDirectory != null)
             {
-                string extension = request.OutputFormat switch { "jpeg" => ".jpg", "webp" => ".webp", _ => ".png" };
+                string extension = request.OutputFormat switch { "jpeg" => ".jpg", "webp" => ".webp", "gif" => ".gif", _ => ".png" };
                 var names = Enumerable.Range(0, count).Select(i => OutputNames.Edited(request.Source.Stem, i, count) + extension).ToList();
                 parts.Add($"saved in {OutputDirectory} as {string.Join(", ", names)} (or the next free names)");
             }

@@ -98,15 +98,21 @@ namespace ImageEdit.Commands
         }
 
         /// <summary>The mask from whichever of -Mask, -MaskUrl and -MaskFileId was given (at most one).</summary>
-        public static ImageSource? OneMask(InputPathResolver resolver, string? path, string? url, string? fileId)
+        public static ImageSource? OneMask(InputPathResolver resolver, string? path, string? url, string? fileId) => OneImage(resolver, "Mask", "mask", path, url, fileId);
+
+        /// <summary>The markup image from whichever of -Markup, -MarkupUrl and -MarkupFileId was given (at most one).</summary>
+        public static ImageSource? OneMarkup(InputPathResolver resolver, string? path, string? url, string? fileId) => OneImage(resolver, "Markup", "markup image", path, url, fileId);
+
+        /// <summary>The one image that -<paramref name="parameter"/>, -...Url or -...FileId names (at most one of them is given).</summary>
+        private static ImageSource? OneImage(InputPathResolver resolver, string parameter, string what, string? path, string? url, string? fileId)
         {
             int given = (path != null ? 1 : 0) + (url != null ? 1 : 0) + (fileId != null ? 1 : 0);
             if (given > 1)
             {
-                throw new LocalCheckException("AmbiguousMask", ErrorCategory.InvalidArgument, path ?? url,
-                    "More than one of -Mask, -MaskUrl and -MaskFileId was given; a request has one mask.", "Give only one of them.");
+                throw new LocalCheckException("Ambiguous" + parameter, ErrorCategory.InvalidArgument, path ?? url,
+                    $"More than one of -{parameter}, -{parameter}Url and -{parameter}FileId was given; a request has one {what}.", "Give only one of them.");
             }
-            return path != null ? ImageSource.File(resolver.ResolveOne(path, "Mask"))
+            return path != null ? ImageSource.File(resolver.ResolveOne(path, parameter))
                 : url != null ? ImageSource.Url(url)
                 : fileId != null ? ImageSource.FileId(fileId)
                 : null;

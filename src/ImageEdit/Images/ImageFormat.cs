@@ -1,6 +1,6 @@
 namespace ImageEdit.Images
 {
-    /// <summary>The image encodings the image-edit endpoint accepts.</summary>
+    /// <summary>The image encodings the image-edit endpoint accepts, and GIF, which it returns (animated output) but does not take.</summary>
     internal enum ImageFormat
     {
         /// <summary>Not an encoding the endpoint accepts.</summary>
@@ -11,6 +11,8 @@ namespace ImageEdit.Images
         Jpeg,
         /// <summary>WebP, lossy or lossless.</summary>
         WebP,
+        /// <summary>GIF (87a or 89a): an animated result of -OutputFormat gif; not an input the endpoint takes.</summary>
+        Gif,
     }
 
     /// <summary>MIME types and file extensions of the accepted encodings.</summary>
@@ -21,6 +23,7 @@ namespace ImageEdit.Images
             ImageFormat.Png => "image/png",
             ImageFormat.Jpeg => "image/jpeg",
             ImageFormat.WebP => "image/webp",
+            ImageFormat.Gif => "image/gif",
             _ => "application/octet-stream",
         };
 
@@ -29,6 +32,7 @@ namespace ImageEdit.Images
             ImageFormat.Png => ".png",
             ImageFormat.Jpeg => ".jpg",
             ImageFormat.WebP => ".webp",
+            ImageFormat.Gif => ".gif",
             _ => ".bin",
         };
 
@@ -48,6 +52,11 @@ namespace ImageEdit.Images
                 && header[8] == (byte)'W' && header[9] == (byte)'E' && header[10] == (byte)'B' && header[11] == (byte)'P')
             {
                 return ImageFormat.WebP;
+            }
+            if (count >= 6 && header[0] == (byte)'G' && header[1] == (byte)'I' && header[2] == (byte)'F' && header[3] == (byte)'8'
+                && (header[4] == (byte)'7' || header[4] == (byte)'9') && header[5] == (byte)'a')
+            {
+                return ImageFormat.Gif;
             }
             return ImageFormat.Unknown;
         }

@@ -21,13 +21,15 @@ namespace ImageEdit.Models
         /// <param name="fields">Field values by wire name: strings for text and choices, ints for numbers; null values are left out.</param>
         /// <param name="stream">True to ask for server-sent events.</param>
         /// <param name="forBatch">True for a line of a Batch API job: always JSON, its local files uploaded and named by file ID.</param>
+        /// <param name="markup">The markup image (gpt-image-2.6), if any.</param>
         public ImageEditRequest(IReadOnlyList<ImageSource> images, string prompt, ImageSource? mask = null, IEnumerable<KeyValuePair<string, object?>>? fields = null,
-            bool stream = false, bool forBatch = false)
+            bool stream = false, bool forBatch = false, ImageSource? markup = null)
         {
             ForBatch = forBatch;
             Images = images;
             Prompt = prompt;
             Mask = mask;
+            Markup = markup;
             Stream = stream;
             _fields = new Dictionary<string, object>(StringComparer.Ordinal);
             foreach (var field in fields ?? Enumerable.Empty<KeyValuePair<string, object?>>())
@@ -51,7 +53,30 @@ namespace ImageEdit.Models
         public IReadOnlyList<ImageSource> Images { get; }
         public string Prompt { get; }
         public ImageSource? Mask { get; }
+
+        /// <summary>The image of drawn annotations that guides the edit (gpt-image-2.6), if any.</summary>
+        public ImageSource? Markup { get; }
         public bool Stream { get; }
+
+        /// <summary>
+        /// The images that go with the edited ones, each with its wire name (the multipart part and the JSON member):
+        /// the mask, then the markup. Encoders, the fingerprint, the run record and the batch planner read them from here.
+        /// </summary>
+        public IEnumerable<(string WireName, ImageSource Source)> Attachments
+        {
+            get
+            {
+                if (Mask != null) yield return ("mask", Mask);
+                if (Markup != null) yield return ("markup", Markup);
+            }
+        }
+
+        /// <summary>Every image the request names: the edited one, the references, then the attachments.</summary>
+        public IEnumerable<ImageSource> AllImages => Images.Concat(Attachments.Select(a => a.Source));
+
+        /// <summary>Every image with its role as the run record names it: image, reference, mask, markup.</summary>
+        public IEnumerable<(string Role, ImageSource Source)> ImagesWithRoles =>
+            Images.Select((image, i) => (i == 0 ? "image" : "reference", image)).Concat(Attachments);
 
         /// <summary>A line of a Batch API job: JSON, its local files to be uploaded and named by file ID.</summary>
         public bool ForBatch { get; }
@@ -63,11 +88,11 @@ namespace ImageEdit.Models
         public string SourcePath => Images[0].Identity;
 
         /// <summary>
-        /// True when the request must go as JSON: an image or the mask is given by URL or file ID, or a field only the JSON
+        /// True when the request must go as JSON: an image, the mask or the markup is given by URL or file ID, or a field only the JSON
         /// body carries (moderation) is set. Local files then travel as data URLs.
         /// </summary>
         public bool UsesJson => ForBatch ||
-            Images.Any(i => !i.IsFile) || (Mask != null && !Mask.IsFile) || Fields.Any(f => (f.Key.Bodies & BodyForms.Multipart) == 0);
+            AllImages.Any(i => !i.IsFile) || Fields.Any(f => (f.Key.Bodies & BodyForms.Multipart) == 0);
 
         /// <summary>The fields given, by wire name, in the order they go on the wire.</summary>
         public IEnumerable<KeyValuePair<RequestField, object>> Fields =>

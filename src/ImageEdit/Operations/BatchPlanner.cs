@@ -126,7 +126,7 @@ namespace ImageEdit.Operations
         {
             await _ready.ConfigureAwait(false);
             ThrowIfFolderStoppedTakingFiles();
-            var hashes = request.Images.Concat(request.Mask is null ? Enumerable.Empty<ImageSource>() : new[] { request.Mask })
+            var hashes = request.AllImages
                 .Where(s => s.IsFile).Select(s => s.Value).Distinct().ToDictionary(p => p, RequestFingerprint.HashFile);
             string endpoint = _connection.EditsUri(request.Model).AbsoluteUri;
             string key = RequestFingerprint.Full(request, endpoint, path => hashes[path]);
@@ -142,7 +142,8 @@ namespace ImageEdit.Operations
             }
             ImageSource Uploaded(ImageSource source) => source.IsFile ? ImageSource.FileId(fileIds[source.Value]) : source;
             var line = new ImageEditRequest(request.Images.Select(Uploaded).ToList(), request.Prompt, request.Mask is null ? null : Uploaded(request.Mask),
-                request.Fields.Select(f => new KeyValuePair<string, object?>(f.Key.WireName, f.Value)), stream: false, forBatch: true);
+                request.Fields.Select(f => new KeyValuePair<string, object?>(f.Key.WireName, f.Value)), stream: false, forBatch: true,
+                markup: request.Markup is null ? null : Uploaded(request.Markup));
             lock (_writeGate)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -172,8 +173,7 @@ namespace ImageEdit.Operations
                         Model = request.Model,
                         Prompt = request.Prompt,
                         Fields = request.Fields.Any() ? request.Fields.ToDictionary(f => f.Key.WireName, f => f.Value) : null,
-                        Sources = request.Images.Select((image, i) => Source(image, i == 0 ? "image" : "reference", hashes))
-                            .Concat(request.Mask is null ? Enumerable.Empty<RecordSource>() : new[] { Source(request.Mask, "mask", hashes) }).ToList(),
+                        Sources = request.ImagesWithRoles.Select(image => Source(image.Source, image.Role, hashes)).ToList(),
                     });
                     if (_pendingRecord.Count >= RecordFlushLines)
                     {

@@ -38,7 +38,7 @@ namespace ImageEdit.Operations
 
         public static ApiCall For(ImageEditRequest request, ApiConnection connection, ConcurrentDictionary<string, FileDigest>? digests = null)
         {
-            long uploadBytes = request.Images.Concat(request.Mask is null ? Enumerable.Empty<ImageSource>() : new[] { request.Mask })
+            long uploadBytes = request.AllImages
                 .Where(i => i.IsFile)
                 .Sum(i => i.Info?.Length ?? FileTarget.Length(i.Value));
             string subject = request.Source.Display + (request.Images.Count > 1 ? $" and {request.Images.Count - 1} more" : "");

@@ -34,7 +34,7 @@ namespace ImageEdit.Operations
             {
                 return null;
             }
-            var requested = request.Images.Concat(request.Mask is null ? Enumerable.Empty<ImageSource>() : new[] { request.Mask })
+            var requested = request.AllImages
                 .Where(i => i.Kind == ImageSourceKind.FileId).Select(i => i.Value).ToList();
             string? named = FileIdInMessage.Matches(error.ApiMessage).Cast<Match>().Select(m => m.Value).FirstOrDefault(requested.Contains)
                 ?? (requested.Count == 1 ? requested[0] : null);

@@ -52,8 +52,7 @@ namespace ImageEdit.Operations
                 Model = request.Model,
                 Prompt = request.Prompt,
                 Fields = request.Fields.Any() ? request.Fields.ToDictionary(f => f.Key.WireName, f => f.Value) : null,
-                Sources = request.Images.Select((image, i) => Source(image, i == 0 ? "image" : "reference", digests, Sha))
-                    .Concat(request.Mask is null ? Enumerable.Empty<RecordSource>() : new[] { Source(request.Mask, "mask", digests, Sha) }).ToList(),
+                Sources = request.ImagesWithRoles.Select(image => Source(image.Source, image.Role, digests, Sha)).ToList(),
                 Files = saved.Select(s => new RecordFile
                 {
                     Name = System.IO.Path.GetFileName(s.Image.Path!),

@@ -10,7 +10,7 @@ using ImageEdit.Models;
 namespace ImageEdit.Requests
 {
     /// <summary>
-    /// Lays a request out as the endpoint's JSON body (EditImageBodyJsonParam): <c>images</c> and <c>mask</c> as image
+    /// Lays a request out as the endpoint's JSON body (EditImageBodyJsonParam): <c>images</c>, <c>mask</c> and <c>markup</c> as image
     /// references (<c>image_url</c> or <c>file_id</c>), then prompt, the given fields and stream. A local file becomes a
     /// data URL whose base64 is encoded from disk while the body is sent.
     /// </summary>
@@ -29,10 +29,10 @@ namespace ImageEdit.Requests
                 AddReference(body, request.Images[i]);
             }
             body.AddLiteral(Utf8("]"));
-            if (request.Mask != null)
+            foreach (var (wireName, attachment) in request.Attachments)
             {
-                body.AddLiteral(Utf8(",\"mask\":"));
-                AddReference(body, request.Mask);
+                body.AddLiteral(Utf8(",\"" + wireName + "\":"));
+                AddReference(body, attachment);
             }
             body.AddLiteral(RemainingMembers(request));
             return body;

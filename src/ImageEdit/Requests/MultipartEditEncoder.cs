@@ -8,7 +8,7 @@ namespace ImageEdit.Requests
 {
     /// <summary>
     /// Lays a request of local files out as the official SDKs do: prompt, the given fields in catalog order (numbers in
-    /// invariant culture), then <c>image</c> or each <c>image[]</c>, then <c>mask</c>, each with the Content-Type of its bytes.
+    /// invariant culture), then <c>image</c> or each <c>image[]</c>, then <c>mask</c> and <c>markup</c>, each with the Content-Type of its bytes.
     /// </summary>
     internal static class MultipartEditEncoder
     {
@@ -29,9 +29,9 @@ namespace ImageEdit.Requests
             {
                 body.AddFile(imageField, image.Value, ContentType(image), image.Info?.Length, BodyCheck(image));
             }
-            if (request.Mask != null)
+            foreach (var (wireName, attachment) in request.Attachments)
             {
-                body.AddFile("mask", request.Mask.Value, ContentType(request.Mask), request.Mask.Info?.Length, BodyCheck(request.Mask));
+                body.AddFile(wireName, attachment.Value, ContentType(attachment), attachment.Info?.Length, BodyCheck(attachment));
             }
             return body;
         }

@@ -27,6 +27,12 @@ namespace ImageEdit.Requests
         public int Maximum => Description.Maximum;
         public bool HasRange => Description.Minimum != int.MinValue || Description.Maximum != int.MaxValue;
 
+        /// <summary>The range in words: "between 1 and 10", or "20 or more" for a field with only a lower bound.</summary>
+        public string RangeWords => Maximum == int.MaxValue ? $"{Minimum} or more" : Minimum == int.MinValue ? $"{Maximum} or less" : $"between {Minimum} and {Maximum}";
+
+        /// <summary>The range as a parameter's advice writes it: "from 1 to 10", or "of 20 or more".</summary>
+        public string RangeAdvice => Maximum == int.MaxValue || Minimum == int.MinValue ? "of " + RangeWords : $"from {Minimum} to {Maximum}";
+
         /// <summary>The values known today (empty for free text and numbers).</summary>
         public IReadOnlyList<string> Values { get; }
 

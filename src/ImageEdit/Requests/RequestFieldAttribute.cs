@@ -141,7 +141,8 @@ namespace ImageEdit.Requests
                 $"Pass {RangeText()}, or leave the value empty so the field '{WireName}' is not sent.");
 
         internal string RangeText() =>
-            Minimum != int.MinValue && Maximum != int.MaxValue ? $"a whole number from {Minimum} to {Maximum}" : "a whole number";
+            Minimum != int.MinValue && Maximum != int.MaxValue ? $"a whole number from {Minimum} to {Maximum}"
+            : Minimum != int.MinValue ? $"a whole number of {Minimum} or more" : "a whole number";
     }
 
     /// <summary>A value that is not of its field's kind: what is wrong with it, and how to give it.</summary>

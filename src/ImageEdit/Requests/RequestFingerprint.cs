@@ -41,9 +41,9 @@ namespace ImageEdit.Requests
             {
                 Add("image." + i, Describe(request.Images[i], describeFile));
             }
-            if (request.Mask != null)
+            foreach (var (wireName, attachment) in request.Attachments)
             {
-                Add("mask", Describe(request.Mask, describeFile));
+                Add(wireName, Describe(attachment, describeFile));
             }
             using var sha = SHA256.Create();
             return Hex(sha.ComputeHash(Encoding.UTF8.GetBytes(text.ToString())));

@@ -23,8 +23,8 @@ namespace ImageEdit.Rules
                 if (field.HasRange && value is int number && (number < field.Minimum || number > field.Maximum))
                 {
                     throw Argument(field.ParameterName + "OutOfRange", request.SourcePath,
-                        $"-{field.ParameterName} {number} is out of range; it must be between {field.Minimum} and {field.Maximum}.",
-                        $"Pass -{field.ParameterName} from {field.Minimum} to {field.Maximum}.");
+                        $"-{field.ParameterName} {number} is out of range; it must be {field.RangeWords}.",
+                        $"Pass -{field.ParameterName} {field.RangeAdvice}.");
                 }
                 if (model != null && (model.UnsupportedFields.Contains(field.WireName) || (field.GptImageOnly && !model.IsGptImageModel)))
                 {

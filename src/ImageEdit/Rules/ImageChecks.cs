@@ -88,6 +88,52 @@ namespace ImageEdit.Rules
             }
         }
 
+        /// <summary>
+        /// The markup image (gpt-image-2.6): not with a mask, only for a model that takes it, and as a local file a PNG of
+        /// the first image's width and height (one without transparency would hide the image: a warning).
+        /// </summary>
+        public void CheckMarkup(ImageEditRequest request, ModelRules? model, ValidationResult result)
+        {
+            var markupSource = request.Markup;
+            if (markupSource is null)
+            {
+                return;
+            }
+            if (request.Mask != null)
+            {
+                throw Argument("MarkupWithMask", request.SourcePath,
+                    "A markup image and a mask cannot go together: the markup itself shows where and how to edit.",
+                    "Drop -Mask (or -MaskUrl, -MaskFileId), or drop -Markup (or -MarkupUrl, -MarkupFileId).");
+            }
+            if (model != null && model.UnsupportedFields.Contains("markup"))
+            {
+                throw Argument("ParameterNotSupportedByModel", request.SourcePath, $"{model.SentenceLabel} does not take a markup image (-Markup).",
+                    $"Use -Model {ModelCatalog.MarkupModels}, or drop -Markup.");
+            }
+            if (!markupSource.IsFile)
+            {
+                return;
+            }
+            var markup = Probe(markupSource, "markup");
+            string name = markupSource.Display;
+            if (markup.Format != ImageFormat.Png)
+            {
+                throw Data("MarkupNotPng", markupSource.Value, $"The markup image {name} is a {markup.Format} image; markup must be a PNG with transparency.",
+                    "Save the markup as a PNG: your annotations on a transparent background.");
+            }
+            var first = request.Source.Info;
+            if (first != null && (markup.Width != first.Width || markup.Height != first.Height))
+            {
+                throw Data("MarkupSizeMismatch", markupSource.Value,
+                    $"{name} is {markup.Width}x{markup.Height} but {request.Source.Display} is {first.Width}x{first.Height}; markup must have the same width and height as the first image.",
+                    $"Resize the markup to {first.Width}x{first.Height}.");
+            }
+            if (!markup.HasAlpha)
+            {
+                result.Warnings.Add($"The markup image {name} has no alpha channel, so it covers the whole image instead of annotating it. Draw the annotations on a transparent background.");
+            }
+        }
+
         private static string Label(ModelRules? model) => model?.Label ?? "the API";
 
         private static string Capital(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text.Substring(1);

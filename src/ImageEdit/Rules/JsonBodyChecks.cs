@@ -23,7 +23,7 @@ namespace ImageEdit.Rules
                     $"{model.SentenceLabel} takes only uploaded files (multipart), but this request needs the JSON body ({Why(request)}).",
                     request.ForBatch
                         ? $"Use a GPT image model (e.g. -Model gpt-image-2) for a batch, or Edit-Image for {model.Label}."
-                        : "Use a GPT image model (e.g. -Model gpt-image-2), or pass local files with -Path and leave out -ImageUrl, -FileId, -ReferenceUrl, -ReferenceFileId, -MaskUrl, -MaskFileId and -Moderation.");
+                        : "Use a GPT image model (e.g. -Model gpt-image-2), or pass local files with -Path and leave out -ImageUrl, -FileId, -ReferenceUrl, -ReferenceFileId, -MaskUrl, -MaskFileId, -MarkupUrl, -MarkupFileId and -Moderation.");
             }
             foreach (var field in request.Fields.Select(f => f.Key).Where(f => (f.Bodies & BodyForms.Json) == 0))
             {
@@ -41,15 +41,18 @@ namespace ImageEdit.Rules
                         ? "Pass one of those sizes; for a custom size use Edit-Image, which sends local files by multipart."
                         : "Pass one of those sizes, or send local files by multipart (without -ImageUrl, -FileId and -Moderation) for a custom size.");
             }
-            foreach (var image in request.Images.Concat(request.Mask is null ? Enumerable.Empty<ImageSource>() : new[] { request.Mask }))
+            foreach (var (role, image) in request.ImagesWithRoles)
             {
-                CheckReference(request, image, image == request.Mask);
+                CheckReference(request, image, role);
             }
         }
 
-        private static void CheckReference(ImageEditRequest request, ImageSource image, bool isMask)
+        /// <param name="role">image, reference, mask or markup (<see cref="ImageEditRequest.ImagesWithRoles"/>).</param>
+        private static void CheckReference(ImageEditRequest request, ImageSource image, string imageRole)
         {
-            string role = isMask ? "The mask" : "The image";
+            // A mask and a markup image must be PNGs; the images may be PNG, JPEG or WebP.
+            bool pngOnly = imageRole is "mask" or "markup";
+            string role = imageRole switch { "mask" => "The mask", "markup" => "The markup image", _ => "The image" };
             switch (image.Kind)
             {
                 case ImageSourceKind.File when request.ForBatch:
@@ -61,7 +64,7 @@ namespace ImageEdit.Rules
                     {
                         throw Data("DataUrlTooLong", request.SourcePath,
                             $"{role} {image.Display} is {image.Info.Length:N0} bytes; as a data URL in the JSON body it would be {length:N0} characters, over the API's limit of {JsonEditEncoder.MaxImageUrlLength:N0}.",
-                            UploadAdvice(request, image, isMask));
+                            UploadAdvice(request, image, imageRole));
                     }
                     break;
                 case ImageSourceKind.Url:
@@ -72,17 +75,17 @@ namespace ImageEdit.Rules
                     }
                     bool https = Uri.TryCreate(image.Value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps;
                     bool dataUrl = image.IsDataUrl && image.Value.IndexOf(";base64,", StringComparison.OrdinalIgnoreCase) > 0;
-                    string localParameter = isMask ? "-Mask" : image == request.Source ? "-Path" : "-ReferencePath";
+                    string localParameter = imageRole switch { "mask" => "-Mask", "markup" => "-Markup", "image" => "-Path", _ => "-ReferencePath" };
                     if (!https && !dataUrl)
                     {
                         throw Argument("InvalidImageUrl", request.SourcePath,
                             $"{role} URL '{image.Display}' is neither an https URL nor a base64 data URL (data:image/png;base64,...).",
                             $"Pass an https URL or a data URL; for a local file use {localParameter}.");
                     }
-                    if (dataUrl && DataUrlProblem(image.Value, isMask) is { } problem)
+                    if (dataUrl && DataUrlProblem(image.Value, pngOnly) is { } problem)
                     {
                         throw Data("InvalidImageUrl", request.SourcePath, $"{role} data URL ({image.Display}) {problem}.",
-                            $"Pass a data URL of a {(isMask ? "PNG" : "PNG, JPEG or WebP")} image, or the local file with {localParameter}.");
+                            $"Pass a data URL of a {(pngOnly ? "PNG" : "PNG, JPEG or WebP")} image, or the local file with {localParameter}.");
                     }
                     break;
                 default:
@@ -95,14 +98,14 @@ namespace ImageEdit.Rules
         }
 
         /// <summary>What is wrong with a data URL's type or first bytes, or null: the API would refuse it, so it is refused here for free.</summary>
-        private static string? DataUrlProblem(string url, bool isMask)
+        private static string? DataUrlProblem(string url, bool pngOnly)
         {
             int comma = url.IndexOf(',');
             string mediaType = url.Substring(5, url.IndexOf(';') - 5).ToLowerInvariant();
             var declared = mediaType switch { "image/png" => ImageFormat.Png, "image/jpeg" => ImageFormat.Jpeg, "image/jpg" => ImageFormat.Jpeg, "image/webp" => ImageFormat.WebP, _ => ImageFormat.Unknown };
-            if (declared == ImageFormat.Unknown || (isMask && declared != ImageFormat.Png))
+            if (declared == ImageFormat.Unknown || (pngOnly && declared != ImageFormat.Png))
             {
-                return $"is of type {mediaType}, not {(isMask ? "image/png" : "image/png, image/jpeg or image/webp")}";
+                return $"is of type {mediaType}, not {(pngOnly ? "image/png" : "image/png, image/jpeg or image/webp")}";
             }
             string head = url.Substring(comma + 1, Math.Min(16, url.Length - comma - 1));
             byte[] bytes;
@@ -118,19 +121,20 @@ namespace ImageEdit.Rules
             return actual == declared ? null : $"says {mediaType} but its bytes are {(actual == ImageFormat.Unknown ? "not a PNG, JPEG or WebP image" : "a " + actual + " image")}";
         }
 
-        private static string UploadAdvice(ImageEditRequest request, ImageSource image, bool isMask)
+        private static string UploadAdvice(ImageEditRequest request, ImageSource image, string imageRole)
         {
             string file = "'" + image.Value + "'";
-            if (isMask) return $"Upload it first and pass its file ID: -MaskFileId (Add-ImageEditFile {file}).FileId";
-            if (image != request.Source) return $"Upload it first and pass its file ID: -ReferenceFileId (Add-ImageEditFile {file}).FileId";
+            if (imageRole == "mask") return $"Upload it first and pass its file ID: -MaskFileId (Add-ImageEditFile {file}).FileId";
+            if (imageRole == "markup") return $"Upload it first and pass its file ID: -MarkupFileId (Add-ImageEditFile {file}).FileId";
+            if (imageRole != "image") return $"Upload it first and pass its file ID: -ReferenceFileId (Add-ImageEditFile {file}).FileId";
             return $"Upload it first and edit it by file ID: Add-ImageEditFile {file} | Edit-Image -Prompt '...'";
         }
 
         private static string Why(ImageEditRequest request)
         {
             if (request.ForBatch) return "a batch line is a JSON body";
-            if (request.Images.Any(i => i.Kind == ImageSourceKind.FileId) || request.Mask?.Kind == ImageSourceKind.FileId) return "an image is given by file ID";
-            if (request.Images.Any(i => i.Kind == ImageSourceKind.Url) || request.Mask?.Kind == ImageSourceKind.Url) return "an image is given by URL";
+            if (request.AllImages.Any(i => i.Kind == ImageSourceKind.FileId)) return "an image is given by file ID";
+            if (request.AllImages.Any(i => i.Kind == ImageSourceKind.Url)) return "an image is given by URL";
             var jsonOnly = request.Fields.Select(f => f.Key).FirstOrDefault(f => (f.Bodies & BodyForms.Multipart) == 0);
             return jsonOnly is null ? "JSON" : $"-{jsonOnly.ParameterName} is only in the JSON body";
         }

@@ -48,7 +48,7 @@ namespace ImageEdit.Rules
         /// <summary>The sizes always accepted.</summary>
         public IReadOnlyList<string> Sizes { get; }
 
-        /// <summary>Any WIDTHxHEIGHT within <see cref="FlexibleSizeLimits"/> is accepted too (multipart only).</summary>
+        /// <summary>Any WIDTHxHEIGHT within <see cref="FlexibleSizeLimits"/> is accepted too (multipart only): gpt-image-2, 2.5 and 2.6.</summary>
         public FlexibleSizeLimits? FlexibleSizes { get; }
 
         /// <summary>The values this model takes for choice fields whose set differs from the field's own (wire name to values).</summary>
@@ -79,13 +79,18 @@ namespace ImageEdit.Rules
         public override string ToString() => Label;
     }
 
-    /// <summary>Arbitrary WIDTHxHEIGHT sizes (gpt-image-2): both sides divisible by a step, an aspect-ratio bound and a maximum.</summary>
+    /// <summary>
+    /// Arbitrary WIDTHxHEIGHT sizes (gpt-image-2, 2.5 and 2.6), as the API states them today: both sides multiples of
+    /// 16, the longest edge at most 3840, an aspect ratio up to 3:1, and between 655,360 and 8,294,400 pixels in all
+    /// (2880x2880 is a size; 512x512 is too small).
+    /// </summary>
     internal sealed class FlexibleSizeLimits
     {
         public int Step => 16;
         public int MaxAspectRatio => 3;
         public int MaxLongEdge => 3840;
-        public int MaxShortEdge => 2160;
+        public long MinPixels => 655_360;
+        public long MaxPixels => 8_294_400;
 
         public string? Explain(int width, int height)
         {
@@ -97,15 +102,21 @@ namespace ImageEdit.Rules
             {
                 return $"the aspect ratio must be between 1:{MaxAspectRatio} and {MaxAspectRatio}:1";
             }
-            if (Math.Max(width, height) > MaxLongEdge || Math.Min(width, height) > MaxShortEdge)
+            if (Math.Max(width, height) > MaxLongEdge)
             {
-                return $"the largest size is {MaxLongEdge}x{MaxShortEdge}";
+                return $"the longest edge may be at most {MaxLongEdge}";
+            }
+            long pixels = (long)width * height;
+            if (pixels < MinPixels || pixels > MaxPixels)
+            {
+                return $"it has {pixels:N0} pixels, and a size must have from {MinPixels:N0} to {MaxPixels:N0}";
             }
             return null;
         }
 
         public override string ToString() =>
-            $"WIDTHxHEIGHT with both sides divisible by {Step}, an aspect ratio up to {MaxAspectRatio}:1, at most {MaxLongEdge}x{MaxShortEdge}";
+            $"WIDTHxHEIGHT with both sides divisible by {Step}, the longest edge at most {MaxLongEdge}, an aspect ratio up to {MaxAspectRatio}:1 " +
+            $"and {MinPixels:N0} to {MaxPixels:N0} pixels";
     }
 
     /// <summary>The rules table, one entry per model the contract names, plus the rules every current GPT image model shares.</summary>
@@ -119,6 +130,19 @@ namespace ImageEdit.Rules
         private static readonly string[] StandardGptSizes = { "1024x1024", "1536x1024", "1024x1536", "auto" };
         private static readonly IReadOnlyList<string> GptQualities = new[] { "low", "medium", "high", "auto" };
         private static readonly ImageFormat[] GptImageFormats = { ImageFormat.Png, ImageFormat.Jpeg, ImageFormat.WebP };
+
+        /// <summary>What OpenAI's deprecations page names instead of every model it has shut down.</summary>
+        public const string RetiredModelsReplacement = "gpt-image-2.6-sunburst or gpt-image-2.6-flare";
+
+        /// <summary>The models that take a markup image, as advice names them.</summary>
+        public const string MarkupModels = "gpt-image-2.6-sunburst or gpt-image-2.6-flare";
+
+        /// <summary>What gpt-image-2.6 added to the edit: planning effort, markup images and animated (gif) output; no earlier model takes them.</summary>
+        private static readonly string[] NewIn26 = { "complexity", "markup", "frame_count", "frame_duration_ms" };
+
+        private static readonly IReadOnlyList<string> QualitiesSince25 = new[] { "low", "medium", "high", "auto", "xhigh", "max" };
+        private static readonly IReadOnlyList<string> GptOutputFormats = new[] { "png", "jpeg", "webp" };
+        private static readonly IReadOnlyList<string> Gpt26OutputFormats = new[] { "png", "jpeg", "webp", "gif" };
 
         private static readonly IReadOnlyList<ModelRules> Table = Build();
 
@@ -176,21 +200,31 @@ namespace ImageEdit.Rules
                 new ModelRules("dall-e-2", isGptImageModel: false, maxPromptLength: 1000, maxImages: 1, maxImageBytes: FourMegabytes,
                     imageFormats: new[] { ImageFormat.Png }, requiresSquareImage: true, sizes: new[] { "256x256", "512x512", "1024x1024" },
                     flexibleSizes: null, values: new Dictionary<string, IReadOnlyList<string>> { ["quality"] = new[] { "standard" } },
-                    unsupportedFields: gptOnly, supportsStreaming: false, supportsJson: false,
-                    shutdownDate: new DateTime(2026, 5, 12), replacement: "gpt-image-2"),
-                Gpt("gpt-image-1", null, new[] { "response_format" }, new DateTime(2026, 10, 23), "gpt-image-2"),
-                Gpt("gpt-image-1-mini", null, new[] { "response_format", "input_fidelity" }, new DateTime(2026, 12, 1), "gpt-image-2"),
-                Gpt("gpt-image-1.5", null, new[] { "response_format" }, new DateTime(2026, 12, 1), "gpt-image-2"),
-                Gpt("chatgpt-image-latest", null, new[] { "response_format" }, new DateTime(2026, 12, 1), "gpt-image-2"),
-                Gpt("gpt-image-2", flexible, new[] { "response_format" }),
-                Gpt("gpt-image-2-2026-04-21", flexible, new[] { "response_format" }),
+                    unsupportedFields: gptOnly.Concat(NewIn26).ToArray(), supportsStreaming: false, supportsJson: false,
+                    shutdownDate: new DateTime(2026, 5, 12), replacement: RetiredModelsReplacement),
+                Gpt("gpt-image-1", null, Older("response_format"), new DateTime(2026, 10, 23), RetiredModelsReplacement),
+                Gpt("gpt-image-1-mini", null, Older("response_format", "input_fidelity"), new DateTime(2026, 12, 1), RetiredModelsReplacement),
+                Gpt("gpt-image-1.5", null, Older("response_format"), new DateTime(2026, 12, 1), RetiredModelsReplacement),
+                Gpt("chatgpt-image-latest", null, Older("response_format"), new DateTime(2026, 12, 1), RetiredModelsReplacement),
+                Gpt("gpt-image-2", flexible, Older("response_format")),
+                Gpt("gpt-image-2-2026-04-21", flexible, Older("response_format")),
+                Gpt("gpt-image-2.5-sunburst", flexible, Older("response_format"), qualities: QualitiesSince25),
+                Gpt("gpt-image-2.5-sunburst-2026-09-08", flexible, Older("response_format"), qualities: QualitiesSince25),
+                Gpt("gpt-image-2.5-flare", flexible, Older("response_format"), qualities: QualitiesSince25),
+                Gpt("gpt-image-2.5-flare-2026-09-08", flexible, Older("response_format"), qualities: QualitiesSince25),
+                Gpt("gpt-image-2.6-sunburst", flexible, new[] { "response_format" }, qualities: QualitiesSince25, outputFormats: Gpt26OutputFormats),
+                Gpt("gpt-image-2.6-flare", flexible, new[] { "response_format" }, qualities: QualitiesSince25, outputFormats: Gpt26OutputFormats),
             };
         }
 
-        private static ModelRules Gpt(string name, FlexibleSizeLimits? flexibleSizes, string[] unsupported, DateTime? shutdownDate = null, string? replacement = null) =>
+        /// <summary>The fields a model before gpt-image-2.6 refuses: its own, and what 2.6 added.</summary>
+        private static string[] Older(params string[] unsupported) => unsupported.Concat(NewIn26).ToArray();
+
+        private static ModelRules Gpt(string name, FlexibleSizeLimits? flexibleSizes, string[] unsupported, DateTime? shutdownDate = null, string? replacement = null,
+            IReadOnlyList<string>? qualities = null, IReadOnlyList<string>? outputFormats = null) =>
             new ModelRules(name, isGptImageModel: true, maxPromptLength: MaxPromptLengthAnyModel, maxImages: MaxImagesAnyModel, maxImageBytes: FiftyMegabytes,
                 imageFormats: GptImageFormats, requiresSquareImage: false, sizes: StandardGptSizes, flexibleSizes: flexibleSizes,
-                values: new Dictionary<string, IReadOnlyList<string>> { ["quality"] = GptQualities },
+                values: new Dictionary<string, IReadOnlyList<string>> { ["quality"] = qualities ?? GptQualities, ["output_format"] = outputFormats ?? GptOutputFormats },
                 unsupportedFields: unsupported, supportsStreaming: true, supportsJson: true, shutdownDate: shutdownDate, replacement: replacement);
     }
 }

@@ -61,8 +61,10 @@ namespace ImageEdit.Rules
                 CheckPrompt(request, model);
                 _images.CheckImages(request, model);
                 _images.CheckMask(request, result);
+                _images.CheckMarkup(request, model, result);
                 JsonBodyChecks.Check(request, model);
                 FieldChecks.Check(request, model, result);
+                AnimationChecks.Check(request);
             }
             catch (LocalCheckException ex)
             {
