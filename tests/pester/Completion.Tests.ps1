@@ -51,9 +51,10 @@ Describe 'Tab completion' {
     }
 
     It 'completes the closed sets of -<Parameter>' -ForEach @(
-        @{ Parameter = 'Quality'; Values = @('low', 'medium', 'high', 'auto') }
+        # With no -Model, every value a current model takes (the API's default may be any of them).
+        @{ Parameter = 'Quality'; Values = @('low', 'medium', 'high', 'auto', 'xhigh', 'max') }
         @{ Parameter = 'Background'; Values = @('transparent', 'opaque', 'auto') }
-        @{ Parameter = 'OutputFormat'; Values = @('png', 'jpeg', 'webp') }
+        @{ Parameter = 'OutputFormat'; Values = @('png', 'jpeg', 'webp', 'gif') }
         @{ Parameter = 'InputFidelity'; Values = @('high', 'low') }
         @{ Parameter = 'ApiType'; Values = @('OpenAI', 'Azure') }
     ) {
