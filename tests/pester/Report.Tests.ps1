@@ -56,6 +56,28 @@ Describe 'Export-ImageEditReport' {
         $failures[0].prompt | Should -Be 'refused'
     }
 
+    It 'keeps a failed batch line as a failure line of Receive-ImageEditBatch, shown on the page' {
+        $batchOut = Join-Path $TestDrive 'batch-failure'
+        $samples = Join-Path $PSScriptRoot '../../samples' | Resolve-Path | Select-Object -ExpandProperty Path
+        $batch = Get-Item (Join-Path $samples 'harbour.jpg'), (Join-Path $samples 'meadow.webp') | Start-ImageEditBatch -Prompt 'fails once' -OutputDirectory $batchOut
+        $lines = @(Get-Content -LiteralPath (Join-Path $batchOut 'imageedit-record.jsonl') | ForEach-Object { $_ | ConvertFrom-Json })
+        $failing = $lines | Where-Object { $_.type -eq 'batchRequest' -and $_.source -like '*meadow.webp' }
+        $body = ConvertTo-Json -InputObject @($failing.customId)
+        Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/batch-failures" -Body $body -ContentType 'application/json' | Out-Null
+        $null = $batch | Wait-ImageEditBatch -PollIntervalSec 0.2 | Receive-ImageEditBatch -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed | Should -HaveCount 1
+        $failures = @(Get-Content -LiteralPath (Join-Path $batchOut 'imageedit-record.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object type -EQ 'failure')
+        $failures | Should -HaveCount 1
+        $failures[0].cmdlet | Should -Be 'Receive-ImageEditBatch'
+        $failures[0].batchId | Should -Be $batch.Id
+        $failures[0].customId | Should -Be $failing.customId
+        $failures[0].source | Should -Be $failing.source
+        $failures[0].errorId | Should -Be ($failed[0].FullyQualifiedErrorId -split ',')[0]
+        $html = Get-Content -Raw -LiteralPath (Export-ImageEditReport $batchOut).FullName
+        ([regex]::Matches($html, 'data-error-id="')).Count | Should -Be 1
+        ([regex]::Matches($html, 'data-request-id="')).Count | Should -Be 1
+    }
+
     It 'writes the page into the folder by default and returns it, from a folder, a summary or results' {
         $page = Export-ImageEditReport $out
         $page | Should -BeOfType System.IO.FileInfo
