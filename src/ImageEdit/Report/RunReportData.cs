@@ -122,7 +122,7 @@ namespace ImageEdit.Report
                             failures.Add(FailureFrom(root));
                         }
                     }
-                    catch (Exception ex) when (ex is JsonException || ex is InvalidOperationException || ex is FormatException)
+                    catch (Exception ex) when (ex is JsonException || ex is InvalidOperationException || ex is FormatException || ex is ArgumentException || ex is NotSupportedException)
                     {
                         // A line cut short by a crash, or edited by hand into nonsense: skipped.
                     }

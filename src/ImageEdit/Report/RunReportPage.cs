@@ -96,7 +96,7 @@ namespace ImageEdit.Report
                 .Append(" data-prompt=\"").Append(Encode(failure.Prompt ?? "")).Append('"')
                 .Append(" data-model=\"").Append(Encode(failure.Model ?? "")).Append("\">\n<h2><span class=\"mark error\">failed</span> <span class=\"source\">")
                 .Append(Encode(Path.GetFileName(failure.Source))).Append("</span></h2>\n<div class=\"images\">");
-            if (failure.Source.Length > 0 && Path.IsPathRooted(failure.Source) && !failure.Source.Contains("://"))
+            if (failure.Source.Length > 0 && failure.Source.IndexOfAny(Path.GetInvalidPathChars()) < 0 && Path.IsPathRooted(failure.Source) && !failure.Source.Contains("://"))
             {
                 Image(html, new ReportImage("image", failure.Source, failure.Source), pageFolder);
             }
