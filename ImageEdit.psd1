@@ -9,7 +9,7 @@
     Description          = 'Edit images with the OpenAI image-edit API (and Azure OpenAI) from PowerShell: pipeline-friendly, safe with files and keys, and checked before sending.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.6'
-    CmdletsToExport      = @('Edit-Image', 'Get-ImageEditStream', 'Add-ImageEditFile', 'Remove-ImageEditFile', 'Get-ImageEditModel', 'Start-ImageEditBatch', 'Get-ImageEditBatch', 'Wait-ImageEditBatch', 'Receive-ImageEditBatch', 'Stop-ImageEditBatch')
+    CmdletsToExport      = @('Edit-Image', 'Get-ImageEditStream', 'Add-ImageEditFile', 'Remove-ImageEditFile', 'Get-ImageEditModel', 'Start-ImageEditBatch', 'Get-ImageEditBatch', 'Wait-ImageEditBatch', 'Receive-ImageEditBatch', 'Stop-ImageEditBatch', 'Export-ImageEditReport')
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

@@ -5,7 +5,7 @@
 .DESCRIPTION
     Build  publishes the module into out/ImageEdit (Import-Module ./out/ImageEdit works) and the local API server into out/testserver.
     Test   builds, runs the xunit tests and the Pester tests against out/ImageEdit in a child pwsh, and ends with "N passed, N failed".
-    Demo   builds, starts the local API server and runs Get-ChildItem samples | Edit-Image, saving into out/demo.
+    Demo   builds, starts the local API server and runs Get-ChildItem samples | Edit-Image, saving into out/demo, then a batch into out/demo-batch, and ends by writing the report of out/demo (Export-ImageEditReport) and printing its path.
     Package builds and publishes the module to a local folder repository, leaving out/ImageEdit.<version>.nupkg.
     Bench  builds, measures ImageEdit against curl and the official OpenAI .NET SDK (docs/BENCHMARKS.md), -Runs times in a
            row (default 1), then runs the BenchmarkDotNet micro-benchmarks of the multipart writer and the SSE and base64
@@ -124,6 +124,33 @@ function Get-Pester {
     $manifest
 }
 
+# Selenium.WebDriver for the report's browser tests (tests/pester/Browser.psm1), restored beside Pester: the tests give
+# it the path of Debian's chromedriver, so nothing is downloaded when they run.
+function Get-Selenium {
+    $folder = Join-Path $out 'tools'
+    $assembly = Join-Path $folder 'selenium.webdriver/4.52.0/lib/net8.0/Selenium.WebDriver.dll'
+    if (-not (Test-Path $assembly)) {
+        Invoke-Native 'Downloading Selenium.WebDriver 4.52.0' { dotnet package download Selenium.WebDriver@4.52.0 -o $folder | Out-Host }
+    }
+    $assembly
+}
+
+# Headless Chromium and its driver from the Debian packages, installed when missing and this runs as root; otherwise the
+# browser tests are skipped with the reason (never failed).
+function Install-Chromium {
+    if ((Test-Path '/usr/bin/chromium') -and (Test-Path '/usr/bin/chromedriver')) { return }
+    if (-not $IsLinux -or -not (Get-Command apt-get -ErrorAction SilentlyContinue) -or (id -u) -ne '0') {
+        Write-Host 'Chromium or ChromeDriver is missing and cannot be installed here (apt-get as root): the report''s browser tests will be skipped.' -ForegroundColor Yellow
+        return
+    }
+    apt-get install -y chromium chromium-driver | Out-Host
+    if ($LASTEXITCODE -ne 0) {
+        apt-get update | Out-Host
+        apt-get install -y chromium chromium-driver | Out-Host
+    }
+    if ($LASTEXITCODE -ne 0) { Write-Host 'Installing chromium and chromium-driver failed: the report''s browser tests will be skipped.' -ForegroundColor Yellow }
+}
+
 function Invoke-XunitTests {
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
@@ -167,6 +194,11 @@ function Invoke-Demo {
         Write-Host "PS> Get-ChildItem samples | Start-ImageEditBatch -Prompt 'Make it a winter scene' -OutputDirectory out/demo-batch | Wait-ImageEditBatch -PollIntervalSec 0.2 | Receive-ImageEditBatch" -ForegroundColor Yellow
         Get-ChildItem (Join-Path $root 'samples') -File | Start-ImageEditBatch -Prompt 'Make it a winter scene' -OutputDirectory $batchOut |
             Wait-ImageEditBatch -PollIntervalSec 0.2 | Receive-ImageEditBatch | Format-Table -AutoSize | Out-Host
+
+        # The review page of the first run: sources beside results, prompts, tokens, costs and failures.
+        Write-Host "PS> Export-ImageEditReport out/demo" -ForegroundColor Yellow
+        $report = Export-ImageEditReport $demo
+        Write-Host "Report: $($report.FullName)" -ForegroundColor Cyan
     }
     finally {
         Stop-TestApiServer $server
@@ -201,6 +233,8 @@ switch ($Task) {
     'Test' {
         Invoke-Build
         $env:IMAGEEDIT_TEST_PACKAGE = Invoke-Package
+        Install-Chromium
+        $env:IMAGEEDIT_TEST_SELENIUM = Get-Selenium
         $xunit = Invoke-XunitTests
         $pester = Invoke-PesterTests
         $passed = $xunit.Passed + $pester.Passed

@@ -48,7 +48,7 @@ Describe 'Help for <Name>' -ForEach $cmdlets {
     }
 }
 
-Describe 'Help for <Name>' -ForEach @(@{ Name = 'Add-ImageEditFile' }, @{ Name = 'Remove-ImageEditFile' }, @{ Name = 'Get-ImageEditModel' }) {
+Describe 'Help for <Name>' -ForEach @(@{ Name = 'Add-ImageEditFile' }, @{ Name = 'Remove-ImageEditFile' }, @{ Name = 'Get-ImageEditModel' }, @{ Name = 'Export-ImageEditReport' }) {
     BeforeAll {
         Import-Module $env:IMAGEEDIT_TEST_MODULE -Force
         $script:help = Get-Help $Name -Full

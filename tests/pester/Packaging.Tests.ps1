@@ -39,7 +39,7 @@ Describe 'Packaging' {
         $data = Import-PowerShellDataFile $manifestPath
         $data.CompatiblePSEditions | Should -Contain 'Core'
         $data.PowerShellVersion | Should -Not -BeNullOrEmpty
-        $data.CmdletsToExport | Should -Be @('Edit-Image', 'Get-ImageEditStream', 'Add-ImageEditFile', 'Remove-ImageEditFile', 'Get-ImageEditModel', 'Start-ImageEditBatch', 'Get-ImageEditBatch', 'Wait-ImageEditBatch', 'Receive-ImageEditBatch', 'Stop-ImageEditBatch')
+        $data.CmdletsToExport | Should -Be @('Edit-Image', 'Get-ImageEditStream', 'Add-ImageEditFile', 'Remove-ImageEditFile', 'Get-ImageEditModel', 'Start-ImageEditBatch', 'Get-ImageEditBatch', 'Wait-ImageEditBatch', 'Receive-ImageEditBatch', 'Stop-ImageEditBatch', 'Export-ImageEditReport')
         $data.FormatsToProcess | Should -Be @('ImageEdit.format.ps1xml')
         $data.PrivateData.PSData.Tags | Should -Contain 'OpenAI'
         $data.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty

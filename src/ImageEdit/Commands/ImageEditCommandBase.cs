@@ -515,7 +515,9 @@ namespace ImageEdit.Commands
             var connection = Connection;
             var scheduler = Scheduler;
             var tally = _tally;
-            scheduler.Start(token => RunAsync(connection, request, context, scheduler, token), request.SourcePath, tally.AddFailed);
+            // An input that fails once sent (or on the way) leaves a failure line in the record: never a result, so -Resume sends it again.
+            scheduler.Start(token => RunAsync(connection, request, context, scheduler, token), request.SourcePath, tally.AddFailed,
+                error => FailureOf(error, request, context.Cmdlet).TryAppendTo(context.Record));
         }
 
         /// <summary>-Resume: writes the recorded result of an identical earlier request, when the run record has one; true when it did.</summary>
@@ -575,6 +577,15 @@ namespace ImageEdit.Commands
                 $"-Resume reuses only results from the endpoint this command sends to ({Connection.EditsUri(request.Model).AbsoluteUri}), " +
                 "so it and any other input like it are sent again. To reuse them, send to the same base URL (-BaseUri or OPENAI_BASE_URL, " +
                 "with the same host name and port) as the run that made them.");
+        }
+
+        private static FailureLine FailureOf(ErrorRecord error, ImageEditRequest request, string cmdlet)
+        {
+            var line = FailureLine.From(error, request.SourcePath, cmdlet);
+            line.Model = request.Model;
+            line.Prompt = request.Prompt;
+            line.RequestId = (error.Exception as Http.ApiException)?.RequestId;
+            return line;
         }
 
         /// <summary>One run record per folder for the whole command.</summary>

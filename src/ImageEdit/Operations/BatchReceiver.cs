@@ -121,7 +121,7 @@ namespace ImageEdit.Operations
                         continue;
                     }
                     _tally.AddFailed();
-                    _sink.WriteError(ErrorRecordFactory.Create(NotRun(batch.Id, request, id, why), request.Source));
+                    Fail(NotRun(batch.Id, request, id, why), request, batch.Id, id, null);
                 }
             }
             else if (missing.Count > 0)
@@ -174,10 +174,10 @@ namespace ImageEdit.Operations
             {
                 // A line that never ran (the batch expired or was cancelled first): nothing was paid, and -Resume sends it again.
                 string why = root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "";
-                _sink.WriteError(ErrorRecordFactory.Create(NotRun(batchId, request, customId, why), request.Source));
+                Fail(NotRun(batchId, request, customId, why), request, batchId, customId, null);
                 return;
             }
-            _sink.WriteError(ErrorRecordFactory.Create(LineError(root, response, status, requestId, request), request.Source));
+            Fail(LineError(root, response, status, requestId, request), request, batchId, customId, requestId);
         }
 
         /// <summary>
@@ -257,8 +257,8 @@ namespace ImageEdit.Operations
             {
                 parser.Dispose();
                 _tally.AddFailed();
-                _sink.WriteError(ErrorRecordFactory.Create(new ApiException(HttpStatusCode.OK, $"The answer to {customId} could not be read ({ex.Message.Split('.')[0]}).",
-                    null, null, null, requestId), request.Source));
+                Fail(new ApiException(HttpStatusCode.OK, $"The answer to {customId} could not be read ({ex.Message.Split('.')[0]}).",
+                    null, null, null, requestId), request, batchId, customId, requestId);
                 return;
             }
             using var answer = parser.Result;
@@ -338,6 +338,20 @@ namespace ImageEdit.Operations
             {
                 _sink.WriteError(ErrorRecordFactory.Create(failure, request.Source));
             }
+        }
+
+        /// <summary>A request of the batch that failed or never ran: its error, and its failure line in the record (which -Resume still sends again).</summary>
+        private void Fail(Exception failure, BatchRequestLine request, string batchId, string customId, string? requestId)
+        {
+            var error = ErrorRecordFactory.Create(failure, request.Source);
+            var line = FailureLine.From(error, request.Source, "Receive-ImageEditBatch");
+            line.Model = request.Model;
+            line.Prompt = request.Prompt;
+            line.RequestId = requestId;
+            line.BatchId = batchId;
+            line.CustomId = customId;
+            line.TryAppendTo(_record);
+            _sink.WriteError(error);
         }
 
         private ImageEditResult Output(RecordEntry entry, BatchRequestLine request, bool resumed) =>

@@ -71,7 +71,8 @@ namespace ImageEdit.Pipeline
         /// <param name="work">The request's work.</param>
         /// <param name="target">What its error names.</param>
         /// <param name="failed">Told when the work fails (not when it is cancelled).</param>
-        public void Start(Func<CancellationToken, Task> work, object target, Action? failed = null)
+        /// <param name="errored">Given the failure's ErrorRecord, on the work's thread, before it is written (to keep it in the run record).</param>
+        public void Start(Func<CancellationToken, Task> work, object target, Action? failed = null, Action<ErrorRecord>? errored = null)
         {
             WaitForFreeSlot();
             var task = Task.Run(async () =>
@@ -87,6 +88,7 @@ namespace ImageEdit.Pipeline
                 {
                     failed?.Invoke();
                     var record = ErrorRecordFactory.Create(ex, target);
+                    errored?.Invoke(record);
                     Post(c => c.WriteError(record));
                 }
                 finally
