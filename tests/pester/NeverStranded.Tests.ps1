@@ -229,6 +229,23 @@ Describe 'Never stranded by the API' {
             @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 1
         }
 
+        It 'does not let a 429 on the model list hold the edits (nor later commands) for the pause it asks' {
+            Set-TestApiFault $server @(@{ method = 'GET'; path = '/v1/models'; action = 'status'; status = 429; headers = @{ 'retry-after' = '30' } })
+            $all = Edit-Image $lighthouse -Prompt 'x' -Model gpt-image-2 -Verbose 4>&1
+            @($all | Where-Object { $_ -is [ImageEdit.Models.ImageEditResult] }) | Should -HaveCount 1
+            @(Get-TestApiFault $server) | Should -HaveCount 1 -Because 'the model list was asked for and answered 429'
+            @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Holding this request*' }) | Should -BeNullOrEmpty
+            $next = Edit-Image $lighthouse -Prompt 'y' -Model gpt-image-2 -Verbose 4>&1
+            @($next | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Holding this request*' }) | Should -BeNullOrEmpty
+        }
+
+        It 'does not ask again, for a while, for a model list that failed: one command per file pays for the failure once' {
+            Set-TestApiFault $server @(@{ method = 'GET'; path = '/v1/models'; action = 'status'; status = 500; repeat = 5 })
+            foreach ($prompt in 'a', 'b', 'c') { $null = Edit-Image $lighthouse -Prompt $prompt -Model gpt-image-2 }
+            @(Get-TestApiFault $server) | Should -HaveCount 1 -Because 'the list was asked for once; each fault it would have met again is still queued'
+            @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 3
+        }
+
         It 'takes the list Get-ImageEditModel read, from the cache' {
             Set-TestModels @(@{ id = 'gpt-image-2'; shutdown_date = '2027-01-15' })
             (Get-ImageEditModel gpt-image-2).ShutdownDate | Should -Be ([datetime]'2027-01-15')

@@ -35,6 +35,12 @@ namespace ImageEdit.Http
         /// (a timeout or a reset once it was sent) may be paid twice, and is said as a warning, not only in Verbose.
         /// </summary>
         public bool Billed { get; set; }
+
+        /// <summary>
+        /// A lookup the work does not depend on (the model list read for shutdown dates): it neither waits for a pause a
+        /// 429 asked for, nor makes the edits to the same host wait after a 429 of its own.
+        /// </summary>
+        public bool Optional { get; set; }
     }
 
     /// <summary>Where the core reports an upload's progress; the cmdlets turn it into Write-Progress.</summary>

@@ -86,7 +86,10 @@ namespace ImageEdit.Http
                     outcomeUnknown = false;
                 }
                 cancellation.ThrowIfCancellationRequested();
-                await _gate.WaitAsync(_log, cancellation).ConfigureAwait(false);
+                if (!call.Optional)
+                {
+                    await _gate.WaitAsync(_log, cancellation).ConfigureAwait(false);
+                }
                 using var tryContext = new TryContext(cancellation, _connection.Timeout);
                 HttpResponseMessage? response = null;
                 TimeSpan wait;
@@ -123,7 +126,7 @@ namespace ImageEdit.Http
                             "that host refused the request without it. Point -BaseUri (or $env:OPENAI_BASE_URL) at the address that answers without redirecting to another host.";
                     }
                     wait = _retryPolicy.Delay(attempt, response.Headers);
-                    if ((int)response.StatusCode == 429)
+                    if ((int)response.StatusCode == 429 && !call.Optional)
                     {
                         _gate.Defer(wait);
                     }

@@ -18,6 +18,13 @@ namespace ImageEdit.Operations
         /// <summary>The longest the model list may hold up the first request that needs it.</summary>
         public static readonly TimeSpan FetchBound = TimeSpan.FromSeconds(3);
 
+        /// <summary>How long this process leaves a model list that could not be read before asking for it again.</summary>
+        public static readonly TimeSpan RetryFailedFetchAfter = TimeSpan.FromMinutes(10);
+
+        /// <summary>When each endpoint's model list last failed in this process, by its cache file (every command of a session shares it).</summary>
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> RecentFailures =
+            new System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+
         private readonly ApiConnection _connection;
         private readonly ModelListCache _cache;
         private readonly bool _mayFetch;
@@ -65,9 +72,19 @@ namespace ImageEdit.Operations
             {
                 return cached;
             }
+            // Remembered per cache file (the endpoint in this cache folder), so that pointing IMAGEEDIT_CACHE_DIR elsewhere starts afresh.
+            string failureKey = _cache.PathFor(endpoint);
+            if (RecentFailures.TryGetValue(failureKey, out var failedAt) && _now() - failedAt < RetryFailedFetchAfter)
+            {
+                // A script that runs one command per file would otherwise wait for a failing list once per file.
+                notes.Add($"The model list ({endpoint}) could not be read at {failedAt:u} and is not asked for again before " +
+                    $"{failedAt + RetryFailedFetchAfter:u}; the model lifecycle uses " + (cached is null ? "the rules table's dates." : "the cached list, then the rules table's dates."));
+                return cached;
+            }
             var fetched = Fetch(endpoint, out string? problem);
             if (fetched is null)
             {
+                RecentFailures[failureKey] = _now();
                 notes.Add($"The model list ({endpoint}) could not be read ({problem}); the model lifecycle uses " +
                     (cached is null ? "the rules table's dates." : $"the list cached at {cached.FetchedAt:u}, then the rules table's dates."));
                 return cached;
@@ -87,7 +104,7 @@ namespace ImageEdit.Operations
         private ModelShutdownList? Fetch(string endpoint, out string? problem)
         {
             using var bound = new CancellationTokenSource(FetchBound);
-            var list = ModelsApi.ListAsync(_connection.WithLimits(FetchBound, maximumRetryCount: 0), new SilentLog(), bound.Token);
+            var list = ModelsApi.ListAsync(_connection.WithLimits(FetchBound, maximumRetryCount: 0), new SilentLog(), bound.Token, optional: true);
             try
             {
                 if (!list.Wait(FetchBound + TimeSpan.FromMilliseconds(500)))

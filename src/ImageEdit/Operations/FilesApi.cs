@@ -164,10 +164,11 @@ namespace ImageEdit.Operations
     /// <summary>The Models API: the image models the key can use.</summary>
     internal static class ModelsApi
     {
-        public static async Task<ModelListDto> ListAsync(ApiConnection connection, ILog log, CancellationToken cancellation)
+        /// <param name="optional">Read for knowledge the edits do not wait for (shutdown dates): see <see cref="ApiCall.Optional"/>.</param>
+        public static async Task<ModelListDto> ListAsync(ApiConnection connection, ILog log, CancellationToken cancellation, bool optional = false)
         {
             var client = new ApiClient(connection, log);
-            return await client.SendAsync(new ApiCall(HttpMethod.Get, connection.ModelsUri(), "the model list"),
+            return await client.SendAsync(new ApiCall(HttpMethod.Get, connection.ModelsUri(), "the model list") { Optional = optional },
                 (response, attempt) => FilesApi.ReadJsonAsync<ModelListDto>(response, attempt), cancellation).ConfigureAwait(false);
         }
     }
