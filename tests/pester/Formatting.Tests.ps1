@@ -4,9 +4,9 @@
 BeforeDiscovery {
     $script:views = @(
         @{ Name = 'result table'; Render = { $result | Format-Table }; Expected = @'
-Source                   Images Size      Format Tokens RequestId        Saved
-------                   ------ ----      ------ ------ ---------        -----
-cat.png                       2 1024x1024 png      1106 req_abc123       cat-edited.png
+Source                   Images Size      Format Tokens     Cost RequestId        Saved
+------                   ------ ----      ------ ------     ---- ---------        -----
+cat.png                       2 1024x1024 png      1106          req_abc123       cat-edited.png
 '@ }
         @{ Name = 'result list'; Render = { $result | Format-List }; Expected = @'
 SourcePath   : /photos/cat.png
@@ -17,6 +17,8 @@ Quality      : high
 Background   : opaque
 OutputFormat : png
 Usage        : 1106 tokens (50 in, 1056 out)
+Cost         : (no known price)
+Attempts     : 1
 Data         : /out/cat-edited.png
                (base64 image, 131 characters)
 RequestId    : req_abc123

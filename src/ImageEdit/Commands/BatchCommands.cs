@@ -178,6 +178,7 @@ namespace ImageEdit.Commands
     {
         private readonly Dictionary<string, (RunRecord Record, ImageFileWriter Writer)> _folders = new Dictionary<string, (RunRecord, ImageFileWriter)>(StringComparer.Ordinal);
         private readonly RunTally _tally = new RunTally();
+        private Pricing.PriceTable? _prices;
         private readonly System.Diagnostics.Stopwatch _elapsed = System.Diagnostics.Stopwatch.StartNew();
 
         internal override string Activity => "Receiving batches";
@@ -190,8 +191,8 @@ namespace ImageEdit.Commands
         {
             base.EndProcessing();
             _elapsed.Stop();
-            WriteInformation(new ImageEditRunSummary(_tally.Edited, _tally.Resumed, _tally.Failed, _tally.ImagesSaved, _tally.InputTokens, _tally.OutputTokens,
-                _tally.TotalTokens, _elapsed.Elapsed, _folders.Values.Select(f => f.Record.Path).FirstOrDefault(), _folders.Values.Sum(f => f.Writer.FailedSaves)),
+            WriteInformation(_tally.Describe(new ImageEditRunSummary(_tally.Edited, _tally.Resumed, _tally.Failed, _tally.ImagesSaved, _tally.InputTokens, _tally.OutputTokens,
+                _tally.TotalTokens, _elapsed.Elapsed, _folders.Values.Select(f => f.Record.Path).FirstOrDefault(), _folders.Values.Sum(f => f.Writer.FailedSaves))),
                 new[] { "ImageEdit", "RunSummary" });
         }
 
@@ -199,6 +200,7 @@ namespace ImageEdit.Commands
 
         protected override void ProcessRecord()
         {
+            _prices ??= PriceTables.Load(this);
             if (OutputDirectory != null)
             {
                 string folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputDirectory);
@@ -234,7 +236,7 @@ namespace ImageEdit.Commands
         {
             var (record, writer) = _folders[folder!];
             var batch = await BatchesApi.GetAsync(Connection, id, sink, cancellation).ConfigureAwait(false);
-            await new BatchReceiver(Connection, record, writer, sink, _tally).ReceiveAsync(batch, cancellation).ConfigureAwait(false);
+            await new BatchReceiver(Connection, record, writer, sink, _tally, _prices!).ReceiveAsync(batch, cancellation).ConfigureAwait(false);
         }
     }
 

@@ -31,6 +31,7 @@ namespace ImageEdit.Commands
 
         protected override void EndProcessing()
         {
+            var prices = PriceTables.Load(this);
             var connection = ConnectionFactory.Create(this);
             RequireCredentials(connection);
             var log = new BufferedLog();
@@ -68,8 +69,9 @@ namespace ImageEdit.Commands
                 for (int i = 0; i < hits.Length; i++) matched[i] |= hits[i];
                 DateTime? shutdown = DateTime.TryParseExact(model.ShutdownDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : (DateTime?)null;
                 string status = shutdown is null ? "Available" : today >= shutdown ? "Retired" : (shutdown.Value - today).TotalDays <= ModelLifecycle.WarningDays ? "Retiring" : "Available";
+                var price = prices.Find(model.Id);
                 WriteObject(new ImageEditModel(model.Id, DateTimeOffset.FromUnixTimeSeconds(model.Created), model.OwnedBy, shutdown,
-                    ModelCatalog.Find(model.Id)?.Replacement, status));
+                    ModelCatalog.Find(model.Id)?.Replacement, status) { Price = price, PriceDate = price is null ? null : prices.Date });
             }
             // Like Get-Command: a name without wildcards that matches nothing is an error; a pattern that matches nothing is not.
             for (int i = 0; i < matched.Length; i++)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading;
@@ -256,6 +257,13 @@ namespace ImageEdit.Commands
         [Parameter]
         public string? Deployment { get; set; }
 
+        /// <summary>-MaxCost of Edit-Image and Get-ImageEditStream: no new request once this command's results cost this much (USD).</summary>
+        internal virtual decimal? Budget => null;
+
+        /// <summary>The prices of this command's costs, read when it begins.</summary>
+        private protected Pricing.PriceTable Prices => _prices ?? throw new InvalidOperationException("BeginProcessing has not run.");
+        private Pricing.PriceTable? _prices;
+
         /// <summary>True for Get-ImageEditStream: the request asks for server-sent events.</summary>
         internal abstract bool Streams { get; }
 
@@ -284,6 +292,11 @@ namespace ImageEdit.Commands
                     $"Name it: ... | {MyInvocation.MyCommand.Name} -Prompt '{Path[0].Replace("'", "''")}'"), Path[0]));
             }
             base.BeginProcessing();
+            _prices = PriceTables.Load(this);
+            if (Budget != null && _commandLineParameters.Contains(nameof(Model)) && BudgetWithoutPrice(Model) is { } unpriced)
+            {
+                ThrowTerminatingError(unpriced);
+            }
             _elapsed.Start();
             if (Resume && OutputDirectory is null && !MyInvocation.ExpectingInput)
             {
@@ -466,8 +479,8 @@ namespace ImageEdit.Commands
                 string whatIf = $"{_tally.WouldSend} input(s) would be sent" + (Resume ? $" and {resumed} resumed from the run record (not sent again)." : ".");
                 ShouldProcess(whatIf, whatIf, "Summary");
             }
-            var summary = new ImageEditRunSummary(_tally.Edited, _tally.Resumed, _tally.Failed, _tally.ImagesSaved, _tally.InputTokens, _tally.OutputTokens,
-                _tally.TotalTokens, _elapsed.Elapsed, _records.Values.Select(r => r.Path).FirstOrDefault(), _writers.Values.Sum(w => w.FailedSaves), _tally.Submitted);
+            var summary = _tally.Describe(new ImageEditRunSummary(_tally.Edited, _tally.Resumed, _tally.Failed, _tally.ImagesSaved, _tally.InputTokens, _tally.OutputTokens,
+                _tally.TotalTokens, _elapsed.Elapsed, _records.Values.Select(r => r.Path).FirstOrDefault(), _writers.Values.Sum(w => w.FailedSaves), _tally.Submitted));
             WriteInformation(summary, new[] { "ImageEdit", "RunSummary" });
         }
 
@@ -493,6 +506,11 @@ namespace ImageEdit.Commands
         /// </summary>
         internal virtual void Dispatch(ImageEditRequest request)
         {
+            if (Budget != null && BudgetWithoutPrice(request.Model) is { } unpriced)
+            {
+                // Before anything is sent for it: a budget cannot be kept for a model whose cost is not known.
+                ThrowTerminatingError(unpriced);
+            }
             string action = Streams ? "Stream an edit" : "Edit";
             if (!ShouldProcess(request.SourcePath, $"{action} with prompt \"{Abbreviate(request.Prompt)}\" ({Describe(request)}) at {Connection.Origin}"))
             {
@@ -510,14 +528,38 @@ namespace ImageEdit.Commands
                 _tally.AddFailed();
                 return;
             }
+            if (Budget is decimal budget && _tally.Cost >= budget)
+            {
+                // Decided after the requests before this one have finished (the free slot), so their costs count.
+                WriteError(ErrorRecordFactory.Create(new LocalCheckException("BudgetExceeded", ErrorCategory.LimitsExceeded, request.SourcePath,
+                    $"Not sent: this command's results already cost ${_tally.Cost.ToString("0.0000", CultureInfo.InvariantCulture)}, which reaches -MaxCost " +
+                    $"${budget.ToString("0.####", CultureInfo.InvariantCulture)}.",
+                    "Run the same command again with -Resume (and a -MaxCost for what is left): it sends only the inputs not sent, like this one."), request.SourcePath));
+                _tally.AddFailed();
+                return;
+            }
             string? folder = OutputFolderPath();
-            var context = new EditContext(folder is null ? null : WriterFor(folder), folder is null ? null : RecordFor(folder), _tally, MyInvocation.MyCommand.Name);
+            var context = new EditContext(folder is null ? null : WriterFor(folder), folder is null ? null : RecordFor(folder), _tally, MyInvocation.MyCommand.Name, Prices);
             var connection = Connection;
             var scheduler = Scheduler;
             var tally = _tally;
             // An input that fails once sent (or on the way) leaves a failure line in the record: never a result, so -Resume sends it again.
             scheduler.Start(token => RunAsync(connection, request, context, scheduler, token), request.SourcePath, tally.AddFailed,
                 error => FailureOf(error, request, context.Cmdlet).TryAppendTo(context.Record));
+        }
+
+        /// <summary>The error that stops a -MaxCost command whose model has no price in the table; null when it has one.</summary>
+        private ErrorRecord? BudgetWithoutPrice(string? model)
+        {
+            if (Prices.Find(model) != null)
+            {
+                return null;
+            }
+            string named = model is null ? "no -Model (the API's default model, whose price is not known here)" : $"the model '{model}', which has no price in the table of {Prices.Date:yyyy-MM-dd}";
+            return ErrorRecordFactory.Create(new LocalCheckException("BudgetNeedsPrice", ErrorCategory.InvalidArgument, model,
+                $"-MaxCost cannot be kept with {named}: the cost of its results is not known.",
+                $"Name a model with a price (Get-ImageEditModel shows the prices), or give its price in a JSON file named by ${Pricing.PriceTable.FileVariable} " +
+                "(see the README, \"Costs and budgets\"), or leave out -MaxCost."), model);
         }
 
         /// <summary>-Resume: writes the recorded result of an identical earlier request, when the run record has one; true when it did.</summary>

@@ -80,7 +80,10 @@ namespace ImageEdit.Commands
             if (whatIf)
             {
                 // Counted on the pipeline thread: nothing is sent.
-                planner.AddAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+                if (planner.AddAsync(request, CancellationToken.None).GetAwaiter().GetResult())
+                {
+                    AddToLargestCost(folder, request);
+                }
                 _tally.AddWouldSend();
                 return;
             }
@@ -97,6 +100,27 @@ namespace ImageEdit.Commands
                     tally.AddResumed();
                 }
             }, request.SourcePath, tally.AddFailed);
+        }
+
+        /// <summary>Per folder: the largest cost its batch requests could reach, and how many have a model without a price.</summary>
+        private readonly Dictionary<string, (decimal Cost, int Unpriced)> _largestCosts = new Dictionary<string, (decimal, int)>(StringComparer.Ordinal);
+
+        private void AddToLargestCost(string folder, ImageEditRequest request)
+        {
+            _largestCosts.TryGetValue(folder, out var sum);
+            decimal? bound = Pricing.CostBound.ForBatchRequest(Prices, request.Model, request.Prompt, request.Images.Count + (request.Mask is null ? 0 : 1),
+                request.Value("size") as string, request.Count ?? 1);
+            _largestCosts[folder] = bound is decimal known ? (sum.Cost + known, sum.Unpriced) : (sum.Cost, sum.Unpriced + 1);
+        }
+
+        /// <summary>The -WhatIf cost line: the largest cost where the price table allows, and what it assumes.</summary>
+        private string DescribeLargestCost(string folder)
+        {
+            _largestCosts.TryGetValue(folder, out var sum);
+            string cost = $"Largest cost: ${sum.Cost.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} at Batch API prices " +
+                $"(prices of {Prices.Date:yyyy-MM-dd}; assuming at most {Pricing.CostBound.InputImageTokens:N0} tokens per input image and " +
+                $"{Pricing.CostBound.HighQualityTokensPerMegapixel * Pricing.CostBound.Headroom:N0} output tokens per 1024x1024 of each image, \"auto\" as 3840x2160)";
+            return cost + (sum.Unpriced > 0 ? $"; {sum.Unpriced} request(s) with a model without a known price are not counted." : ".");
         }
 
         protected override void EndProcessing()
@@ -137,7 +161,7 @@ namespace ImageEdit.Commands
                 if (WhatIfInEffect)
                 {
                     string summary = $"{planner.Requests} request(s), {planner.Uploads} image upload(s) and {planner.Batches} batch(es) would be made for {folder}" +
-                        (Resume ? $"; {_tally.Resumed} input(s) already have results." : ".");
+                        (Resume ? $"; {_tally.Resumed} input(s) already have results." : ".") + " " + DescribeLargestCost(folder);
                     ShouldProcess(summary, summary, "Start-ImageEditBatch");
                     continue;
                 }

@@ -26,6 +26,14 @@ namespace ImageEdit.Http
         private readonly RateLimitGate _gate;
 
         private readonly IUploadProgress? _progress;
+        private int _sentAgainAfterLostAnswer;
+        private bool _answerLostBeforeNextTry;
+
+        /// <summary>
+        /// How many times a billed call of this client was sent again after a try had been fully sent and its answer lost
+        /// (a timeout or reset while waiting): the API may have carried out, and billed, both.
+        /// </summary>
+        public int SentAgainAfterLostAnswer => Volatile.Read(ref _sentAgainAfterLostAnswer);
 
         /// <param name="connection">Where and how to send.</param>
         /// <param name="log">Where Verbose and Debug lines go.</param>
@@ -90,7 +98,12 @@ namespace ImageEdit.Http
                 {
                     await _gate.WaitAsync(_log, cancellation).ConfigureAwait(false);
                 }
-                using var tryContext = new TryContext(cancellation, _connection.Timeout);
+                using var tryContext = new TryContext(cancellation, _connection.Timeout) { Number = attempt + 1 };
+                if (_answerLostBeforeNextTry)
+                {
+                    _answerLostBeforeNextTry = false;
+                    Interlocked.Increment(ref _sentAgainAfterLostAnswer);
+                }
                 HttpResponseMessage? response = null;
                 TimeSpan wait;
                 string failure;
@@ -200,6 +213,7 @@ namespace ImageEdit.Http
                 if (answerLost && call.Billed && findEarlierOutcome is null)
                 {
                     // Nothing can tell whether the lost try was carried out: the repeat is said where an unattended run's log shows it.
+                    _answerLostBeforeNextTry = true;
                     _log.Warning($"The answer to {call.Method} {call.Uri.GetLeftPart(UriPartial.Path)} for {call.Subject} was lost after the request was sent ({failure}); " +
                         $"it is sent again (retry {attempt + 1} of {_connection.MaximumRetryCount}), so OpenAI may bill it twice.");
                 }

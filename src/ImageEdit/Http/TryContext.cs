@@ -23,6 +23,9 @@ namespace ImageEdit.Http
 
         public CancellationToken Token => _source.Token;
 
+        /// <summary>Which try of its call this is, from 1: the call's Attempts when its answer is read in this try.</summary>
+        public int Number { get; internal set; } = 1;
+
         /// <summary>True when this try was abandoned for the timeout rather than by the user.</summary>
         public bool TimedOut => _source.IsCancellationRequested && !_userCancellation.IsCancellationRequested;
 

@@ -61,6 +61,10 @@ namespace ImageEdit.Models
         public string? Replacement { get; }
         /// <summary>Available, Retiring (within 90 days of its shutdown) or Retired.</summary>
         public string Status { get; }
+        /// <summary>What the model costs per 1M tokens (text, cached text, image, cached image input; image output), from the price table; null when it has none.</summary>
+        public Pricing.ModelPrice? Price { get; internal set; }
+        /// <summary>The date of the price table Price comes from (the built-in one, or $env:IMAGEEDIT_PRICE_FILE's); null without a price.</summary>
+        public DateTime? PriceDate { get; internal set; }
 
         public override string ToString() => Id;
     }

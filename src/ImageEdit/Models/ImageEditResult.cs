@@ -48,6 +48,14 @@ namespace ImageEdit.Models
         public string? RequestId { get; }
         /// <summary>True when -Resume found this result in the run record and did not send the request again.</summary>
         public bool Resumed { get; }
+        /// <summary>
+        /// What the request cost in USD: its usage times the model's prices (Get-ImageEditModel shows them; a batch result at
+        /// the Batch API's half price). Null, not zero, when the model has no known price or the answer reported no usage.
+        /// A resumed result carries the cost its run paid (null for lines recorded before costs were kept).
+        /// </summary>
+        public decimal? Cost { get; internal set; }
+        /// <summary>How many tries of the request were sent (1 unless it was retried); 0 when not known (an older record line).</summary>
+        public int Attempts { get; internal set; } = 1;
 
         public override string ToString() => $"{System.IO.Path.GetFileName(SourcePath)}: {Data.Count} image(s){(RequestId is null ? "" : " [" + RequestId + "]")}";
     }

@@ -46,12 +46,23 @@ namespace ImageEdit.Models
         public TimeSpan Duration { get; }
         /// <summary>The run record written to, when saving.</summary>
         public string? RecordPath { get; }
+        /// <summary>The sum of the Cost of this run's results, in USD (resumed results cost nothing this run).</summary>
+        public decimal Cost { get; internal set; }
+        /// <summary>This run's results that have no Cost (a model without a known price, or no usage): Cost leaves them out.</summary>
+        public int ResultsWithoutCost { get; internal set; }
+        /// <summary>
+        /// Requests sent again after a try had been fully sent and its answer lost (a timeout or reset while waiting): the
+        /// API may have billed both tries, and Cost counts only the answer received.
+        /// </summary>
+        public int SentAgainAfterSent { get; internal set; }
 
         /// <summary>One line; a command that submitted batches (Start-ImageEditBatch) leads with what it submitted, since it edits nothing itself.</summary>
         public override string ToString() => string.Format(CultureInfo.InvariantCulture,
-            "{9}Edited {0}, resumed {1}, failed {2}; {3} image(s) saved{8}; {4:N0} input and {5:N0} output tokens ({6:N0} in all) in {7:0.0} s.",
+            "{9}Edited {0}, resumed {1}, failed {2}; {3} image(s) saved{8}; {4:N0} input and {5:N0} output tokens ({6:N0} in all); {10}{11} in {7:0.0} s.",
             Edited, Resumed, Failed, ImagesSaved, InputTokens, OutputTokens, TotalTokens, Duration.TotalSeconds,
             ImagesNotSaved > 0 ? $", {ImagesNotSaved} NOT saved (kept in their results: see the OutputWriteFailed errors)" : "",
-            Submitted > 0 ? $"Submitted {Submitted} input(s) in batches. " : "");
+            Submitted > 0 ? $"Submitted {Submitted} input(s) in batches. " : "",
+            "cost $" + Cost.ToString("0.0000", CultureInfo.InvariantCulture) + (ResultsWithoutCost > 0 ? $" ({ResultsWithoutCost} result(s) without a known price, not counted)" : ""),
+            SentAgainAfterSent > 0 ? $"; {SentAgainAfterSent} request(s) sent again after their answer was lost (may be billed twice)" : "");
     }
 }

@@ -81,6 +81,10 @@ namespace ImageEdit.Models
         }
 
         public ImageUsage? Usage { get; }
+        /// <summary>What the request cost in USD (see ImageEditResult.Cost); null when the model has no known price.</summary>
+        public decimal? Cost { get; internal set; }
+        /// <summary>How many tries of the request were sent.</summary>
+        public int Attempts { get; internal set; } = 1;
 
         public override string ToString() => $"{System.IO.Path.GetFileName(SourcePath)}: completed";
     }

@@ -36,8 +36,11 @@ namespace ImageEdit.Operations
         private HashSet<string>? _keysWithResults;
         private HashSet<string> _keysOfLaterBatches = new HashSet<string>(StringComparer.Ordinal);
 
-        public BatchReceiver(ApiConnection connection, RunRecord record, ImageFileWriter writer, IOutputSink sink, RunTally tally)
+        private readonly Pricing.PriceTable _prices;
+
+        public BatchReceiver(ApiConnection connection, RunRecord record, ImageFileWriter writer, IOutputSink sink, RunTally tally, Pricing.PriceTable prices)
         {
+            _prices = prices;
             _connection = connection;
             _record = record;
             _writer = writer;
@@ -307,6 +310,9 @@ namespace ImageEdit.Operations
                 RequestId = requestId,
                 BatchId = batchId,
                 CustomId = customId,
+                // A batch line is one try from here (the Batch API's own retries are its business) at half price.
+                Cost = _prices.Cost(request.Model, answer.Usage, batch: true),
+                Attempts = 1,
             };
             entry.TakeAnswer(answer);
             if (failures.Count == 0 && files.Count > 0)
@@ -331,7 +337,7 @@ namespace ImageEdit.Operations
             }
             else
             {
-                _tally.AddEdited(data.Count(d => d.Path != null) - adopted, answer.Usage);
+                _tally.AddEdited(data.Count(d => d.Path != null) - adopted, answer.Usage, entry.Cost);
             }
             _sink.WriteObject(Result(entry, request, data, collectedBefore));
             foreach (var failure in failures)
@@ -360,7 +366,8 @@ namespace ImageEdit.Operations
         /// <summary>The result of a request: its images (saved, or held because they could not be) and what the record says of the answer.</summary>
         private static ImageEditResult Result(RecordEntry entry, BatchRequestLine request, List<ImageEditData> data, bool resumed = false) =>
             new ImageEditResult(WireMapping.FromUnixTime(Math.Max(0, Math.Min(entry.Created, 253402300799))), entry.Background, data, entry.OutputFormat, entry.Quality,
-                entry.Size, WireMapping.ToUsage(entry.Usage?.ToDto()), request.Source, request.Model, entry.RequestId, resumed);
+                entry.Size, WireMapping.ToUsage(entry.Usage?.ToDto()), request.Source, request.Model, entry.RequestId, resumed)
+            { Cost = entry.Cost, Attempts = entry.Attempts ?? 0 };
 
         private bool Unchanged(RecordEntry entry) => entry.Files.Count > 0 && entry.Files.All(f => f.IsUnchanged(_record.Folder));
 

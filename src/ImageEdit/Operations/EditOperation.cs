@@ -31,15 +31,28 @@ namespace ImageEdit.Operations
         {
             var client = new ApiClient(_connection, sink, new UploadProgress(sink.WriteProgress, sink.BatchActivityId));
             string? requestId = null;
+            int attempts = 1;
             int count = request.Count ?? 1;
             Func<int, PendingImageFile>? openImage = _writer is null ? null : index => _writer.Begin(OutputNames.Edited(request.Source.Stem, index, count));
             // The sources' SHA-256 is computed while they are sent only when a run record will keep it.
             var digests = _context.Record is null ? null : new ConcurrentDictionary<string, FileDigest>(StringComparer.Ordinal);
-            using var answer = await EditCall.SendAsync(client, request, _connection, async (response, attempt) =>
+            Responses.ParsedPayload sent;
+            try
             {
-                requestId = ApiClient.RequestId(response);
-                return await ImagesResponseReader.ReadAsync(response, openImage, attempt.Token).ConfigureAwait(false);
-            }, digests, cancellation).ConfigureAwait(false);
+                sent = await EditCall.SendAsync(client, request, _connection, async (response, attempt) =>
+                {
+                    requestId = ApiClient.RequestId(response);
+                    attempts = attempt.Number;
+                    return await ImagesResponseReader.ReadAsync(response, openImage, attempt.Token).ConfigureAwait(false);
+                }, digests, cancellation).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Counted whether or not a try finally succeeded: each lost answer may have been billed.
+                _context.Tally.AddSentAgainAfterSent(client.SentAgainAfterLostAnswer);
+            }
+            using var answer = sent;
+            decimal? cost = _context.Prices.Cost(request.Model, answer.Usage);
 
             var data = new List<ImageEditData>(answer.Images.Count);
             var saved = new List<string>();
@@ -81,12 +94,12 @@ namespace ImageEdit.Operations
             // downloaded) is sent again by -Resume, as its error says, instead of being resumed without that image.
             if (failures.Count == 0)
             {
-                KeepRecord(request, digests ?? new ConcurrentDictionary<string, FileDigest>(), recorded, requestId, answer, failures);
+                KeepRecord(request, digests ?? new ConcurrentDictionary<string, FileDigest>(), recorded, requestId, answer, failures, cost, attempts);
             }
-            _context.Tally.AddEdited(saved.Count, answer.Usage);
+            _context.Tally.AddEdited(saved.Count, answer.Usage, cost);
             // The paid answer always reaches the pipeline; an image that could not be saved travels in it, beside its error.
             sink.WriteObject(new ImageEditResult(WireMapping.FromUnixTime(answer.Created), answer.Background, data, answer.OutputFormat,
-                answer.Quality, answer.Size, WireMapping.ToUsage(answer.Usage), request.SourcePath, request.Model, requestId));
+                answer.Quality, answer.Size, WireMapping.ToUsage(answer.Usage), request.SourcePath, request.Model, requestId) { Cost = cost, Attempts = attempts });
             foreach (var failure in failures)
             {
                 sink.WriteError(ErrorRecordFactory.Create(failure, request.SourcePath));
@@ -95,11 +108,11 @@ namespace ImageEdit.Operations
 
         /// <summary>Adds the request's line to the run record; a record that cannot be written is an error beside the result, never a lost result.</summary>
         private void KeepRecord(ImageEditRequest request, IReadOnlyDictionary<string, FileDigest> digests, List<RecordKeeper.Saved> recorded, string? requestId,
-            Responses.ParsedPayload answer, List<Exception> failures)
+            Responses.ParsedPayload answer, List<Exception> failures, decimal? cost, int attempts)
         {
             try
             {
-                RecordKeeper.Keep(_context, request, _connection, digests, recorded, requestId, answer);
+                RecordKeeper.Keep(_context, request, _connection, digests, recorded, requestId, answer, cost, attempts);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {

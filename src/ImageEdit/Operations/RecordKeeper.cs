@@ -32,7 +32,7 @@ namespace ImageEdit.Operations
         }
 
         public static RecordEntry? Keep(EditContext context, ImageEditRequest request, ApiConnection connection, IReadOnlyDictionary<string, FileDigest> digests,
-            IReadOnlyList<Saved> saved, string? requestId, ParsedPayload answer)
+            IReadOnlyList<Saved> saved, string? requestId, ParsedPayload answer, decimal? cost, int attempts)
         {
             // Only a request whose images are all in the folder is on record: one that could not be saved is sent again by -Resume.
             if (context.Record is null || saved.Count == 0 || saved.Any(s => s.Image.Path is null))
@@ -62,6 +62,8 @@ namespace ImageEdit.Operations
                     Sha256 = s.Image.Sha256Hex,
                 }).ToList(),
                 RequestId = requestId,
+                Cost = cost,
+                Attempts = attempts,
             };
             entry.TakeAnswer(answer);
             context.Record.Append(entry);

@@ -58,11 +58,12 @@ namespace ImageEdit.Operations
             {
                 var final = entry.Files.First(f => f.Kind == "edited");
                 return new ImageEditCompletedEvent(null, created, entry.Size, entry.Quality, entry.Background, entry.OutputFormat, usage, request.SourcePath, entry.RequestId,
-                    Saved(record, final)) { Resumed = true };
+                    Saved(record, final)) { Resumed = true, Cost = entry.Cost, Attempts = entry.Attempts ?? 0 };
             }
             var data = entry.Files.Where(f => f.Kind == "edited").OrderBy(f => f.Index)
                 .Select(f => new ImageEditData(f.Index, null, null, null, Saved(record, f))).ToList();
-            return new ImageEditResult(created, entry.Background, data, entry.OutputFormat, entry.Quality, entry.Size, usage, request.SourcePath, request.Model, entry.RequestId, resumed: true);
+            return new ImageEditResult(created, entry.Background, data, entry.OutputFormat, entry.Quality, entry.Size, usage, request.SourcePath, request.Model, entry.RequestId, resumed: true)
+                { Cost = entry.Cost, Attempts = entry.Attempts ?? 0 };
         }
 
         private static SavedImage Saved(RunRecord record, RecordFile file) => file.ToSaved(record.Folder);

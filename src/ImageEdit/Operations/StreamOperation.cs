@@ -37,11 +37,19 @@ namespace ImageEdit.Operations
             _writer = context.Writer;
         }
 
-        public Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation)
+        public async Task RunAsync(ImageEditRequest request, IOutputSink sink, CancellationToken cancellation)
         {
             var digests = _context.Record is null ? null : new ConcurrentDictionary<string, FileDigest>(StringComparer.Ordinal);
-            return EditCall.SendAsync(new ApiClient(_connection, sink, new UploadProgress(sink.WriteProgress, sink.BatchActivityId)), request, _connection,
-                (response, attempt) => ReadEventsAsync(request, response, attempt, sink, digests ?? new ConcurrentDictionary<string, FileDigest>()), digests, cancellation);
+            var client = new ApiClient(_connection, sink, new UploadProgress(sink.WriteProgress, sink.BatchActivityId));
+            try
+            {
+                await EditCall.SendAsync(client, request, _connection,
+                    (response, attempt) => ReadEventsAsync(request, response, attempt, sink, digests ?? new ConcurrentDictionary<string, FileDigest>()), digests, cancellation).ConfigureAwait(false);
+            }
+            finally
+            {
+                _context.Tally.AddSentAgainAfterSent(client.SentAgainAfterLostAnswer);
+            }
         }
 
         private async Task<bool> ReadEventsAsync(ImageEditRequest request, HttpResponseMessage response, TryContext attempt, IOutputSink sink,
@@ -111,10 +119,11 @@ namespace ImageEdit.Operations
                         {
                             var saved = Commit(image, OutputNames.Edited(request.Source.Stem, 0, 1), sink);
                             if (saved != null) recorded.Add(new RecordKeeper.Saved(saved, "edited", 0));
-                            KeepRecord(request, digests, recorded, requestId, payload, sink);
-                            _context.Tally.AddEdited(recorded.Count(r => r.Image.Path != null), payload.Usage);
+                            decimal? cost = _context.Prices.Cost(request.Model, payload.Usage);
+                            KeepRecord(request, digests, recorded, requestId, payload, sink, cost, attempt.Number);
+                            _context.Tally.AddEdited(recorded.Count(r => r.Image.Path != null), payload.Usage, cost);
                             sink.WriteObject(new ImageEditCompletedEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
-                                payload.Background, payload.OutputFormat, WireMapping.ToUsage(payload.Usage), request.SourcePath, requestId, saved));
+                                payload.Background, payload.OutputFormat, WireMapping.ToUsage(payload.Usage), request.SourcePath, requestId, saved) { Cost = cost, Attempts = attempt.Number });
                             ReportSaveFailure(saved, request, sink);
                             attempt.Commit();
                             sink.Verbose($"Stream closed for {name} after {events} image event(s).");
@@ -198,11 +207,11 @@ namespace ImageEdit.Operations
 
         /// <summary>Adds the stream's line to the run record once its final image is saved; a record that cannot be written is an error, not a lost result.</summary>
         private void KeepRecord(ImageEditRequest request, IReadOnlyDictionary<string, FileDigest> digests, List<RecordKeeper.Saved> recorded, string? requestId,
-            ParsedPayload payload, IOutputSink sink)
+            ParsedPayload payload, IOutputSink sink, decimal? cost, int attempts)
         {
             try
             {
-                RecordKeeper.Keep(_context, request, _connection, digests, recorded, requestId, payload);
+                RecordKeeper.Keep(_context, request, _connection, digests, recorded, requestId, payload, cost, attempts);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {

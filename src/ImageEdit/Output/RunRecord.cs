@@ -364,6 +364,10 @@ namespace ImageEdit.Output
         /// <summary>For a result collected from a Batch API job: the batch and the line's custom_id.</summary>
         [JsonPropertyName("batchId")] public string? BatchId { get; set; }
         [JsonPropertyName("customId")] public string? CustomId { get; set; }
+        /// <summary>What the request cost in USD (usage times the price table, half for a batch); left out when not known.</summary>
+        [JsonPropertyName("cost")] public decimal? Cost { get; set; }
+        /// <summary>How many tries of the request were sent (1 for a batch line).</summary>
+        [JsonPropertyName("attempts")] public int? Attempts { get; set; }
 
         /// <summary>What the answer said of the images: created, usage, background, format, quality, size.</summary>
         public void TakeAnswer(Responses.ParsedPayload answer)

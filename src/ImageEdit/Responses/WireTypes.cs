@@ -20,5 +20,7 @@ namespace ImageEdit.Responses
     {
         [JsonPropertyName("text_tokens")] public int TextTokens { get; set; }
         [JsonPropertyName("image_tokens")] public int ImageTokens { get; set; }
+        /// <summary>Input tokens read from the prompt cache, when the answer reports them (not in the 2.3.0 ImagesUsage schema).</summary>
+        [JsonPropertyName("cached_tokens")] public int? CachedTokens { get; set; }
     }
 }
