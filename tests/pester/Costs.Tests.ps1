@@ -109,6 +109,11 @@ Describe 'Costs, budgets and attempts' {
         @($failures.TargetObject | Sort-Object) | Should -Be @($five[2..4].FullName)
         $failures[0].ErrorDetails.RecommendedAction | Should -Match '-Resume'
         ($info.MessageData | Where-Object { $_ -is [ImageEdit.Models.ImageEditRunSummary] }).Failed | Should -Be 3
+        # The inputs not sent are in the record as failures, so the review page shows that the night did not finish.
+        $failureLines = @(Get-Content (Join-Path $out 'imageedit-record.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object type -EQ 'failure')
+        @($failureLines | Where-Object errorId -EQ 'BudgetExceeded' | ForEach-Object source | Sort-Object) | Should -Be @($five[2..4].FullName)
+        $page = Get-Content -Raw (Export-ImageEditReport $out).FullName
+        ([regex]::Matches($page, 'data-error-id="BudgetExceeded"')).Count | Should -Be 3
         Reset-TestApiServer $server
         $rest = @($five | Edit-Image -Prompt 'make it night' -Model gpt-image-2 -OutputDirectory $out -ThrottleLimit 1 -Resume)
         $sent = @(Get-TestApiRequest $server -EditsOnly)

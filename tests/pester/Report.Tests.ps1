@@ -56,6 +56,21 @@ Describe 'Export-ImageEditReport' {
         $failures[0].prompt | Should -Be 'refused'
     }
 
+    It 'keeps inputs refused before sending (a broken file, even before the folder exists) as failure lines, shown on the page' {
+        $out = Join-Path $TestDrive 'refused-locally'
+        $suite = Join-Path $PSScriptRoot '../corpus/pngsuite' | Resolve-Path | Select-Object -ExpandProperty Path
+        $broken = Join-Path $suite 'xc1n0g08.png'
+        $good = Join-Path $suite 'basn0g08.png'
+        $null = Get-Item $broken, $good | Edit-Image -Prompt 'x' -OutputDirectory $out -ErrorVariable refused -ErrorAction SilentlyContinue
+        $refused | Should -HaveCount 1
+        $failures = @(Get-Content -LiteralPath (Join-Path $out 'imageedit-record.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object type -EQ 'failure')
+        $failures | Should -HaveCount 1
+        $failures[0].source | Should -Be $broken
+        $failures[0].errorId | Should -Be ($refused[0].FullyQualifiedErrorId -split ',')[0]
+        $page = Get-Content -Raw (Export-ImageEditReport $out).FullName
+        $page | Should -Match ('data-error-id="' + [regex]::Escape($failures[0].errorId) + '"')
+    }
+
     It 'keeps a failed batch line as a failure line of Receive-ImageEditBatch, shown on the page' {
         $batchOut = Join-Path $TestDrive 'batch-failure'
         $samples = Join-Path $PSScriptRoot '../../samples' | Resolve-Path | Select-Object -ExpandProperty Path

@@ -32,6 +32,7 @@ namespace ImageEdit.Commands
         private readonly Dictionary<string, ImageFileWriter> _writers = new Dictionary<string, ImageFileWriter>(StringComparer.Ordinal);
         private readonly HashSet<string> _warned = new HashSet<string>(StringComparer.Ordinal);
         private bool _warnedOfAnotherEndpoint;
+        private readonly List<(string Folder, FailureLine Line)> _failuresBeforeFolder = new List<(string, FailureLine)>();
         private readonly Dictionary<string, RunRecord> _records = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
         private protected readonly RunTally _tally = new RunTally();
         private readonly System.Diagnostics.Stopwatch _elapsed = new System.Diagnostics.Stopwatch();
@@ -452,19 +453,76 @@ namespace ImageEdit.Commands
                     WriteWarning(warning);
                 }
             }
-            var error = result.Error ?? OutputFolderProblem(prepare: false);
-            if (error != null)
+            if (result.Error != null)
             {
-                WriteError(ErrorRecordFactory.Create(error, request.SourcePath));
+                FailUnsent(ErrorRecordFactory.Create(result.Error, request.SourcePath), request);
+                return false;
+            }
+            if (OutputFolderProblem(prepare: false) is { } folderError)
+            {
+                WriteError(ErrorRecordFactory.Create(folderError, request.SourcePath));
                 _tally.AddFailed();
                 return false;
             }
             return true;
         }
 
+        /// <summary>
+        /// An input that fails before it is sent (its checks, the budget): its error, counted, and a failure line in the
+        /// folder's run record when the folder is there to take it, so that the review page shows it (never a result:
+        /// -Resume sends it again). Nothing is written under -WhatIf, and no folder is created for it.
+        /// </summary>
+        private void FailUnsent(ErrorRecord error, ImageEditRequest request)
+        {
+            WriteError(error);
+            _tally.AddFailed();
+            if (WhatIfInEffect || OutputDirectory is null)
+            {
+                return;
+            }
+            string? folder;
+            try
+            {
+                folder = OutputFolderPath();
+            }
+            catch (Exception ex) when (ex is NotSupportedException || ex is ArgumentException || ex is ItemNotFoundException || ex is PSInvalidOperationException
+                || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException)
+            {
+                return;
+            }
+            if (folder is null)
+            {
+                return;
+            }
+            var line = FailureOf(error, request, MyInvocation.MyCommand.Name);
+            if (System.IO.Directory.Exists(folder))
+            {
+                line.TryAppendTo(RecordFor(folder));
+            }
+            else
+            {
+                // The folder is made for the first input sent; a failure before that is written once it exists.
+                _failuresBeforeFolder.Add((folder, line));
+            }
+        }
+
+        /// <summary>Writes the failure lines of inputs refused before their folder existed, into the folders that exist now.</summary>
+        private protected void WriteFailuresBeforeFolder()
+        {
+            foreach (var (folder, line) in _failuresBeforeFolder)
+            {
+                if (System.IO.Directory.Exists(folder))
+                {
+                    line.TryAppendTo(RecordFor(folder));
+                }
+            }
+            _failuresBeforeFolder.Clear();
+        }
+
         protected override void EndProcessing()
         {
             base.EndProcessing();
+            WriteFailuresBeforeFolder();
             WriteSummary();
         }
 
@@ -531,11 +589,10 @@ namespace ImageEdit.Commands
             if (Budget is decimal budget && _tally.Cost >= budget)
             {
                 // Decided after the requests before this one have finished (the free slot), so their costs count.
-                WriteError(ErrorRecordFactory.Create(new LocalCheckException("BudgetExceeded", ErrorCategory.LimitsExceeded, request.SourcePath,
+                FailUnsent(ErrorRecordFactory.Create(new LocalCheckException("BudgetExceeded", ErrorCategory.LimitsExceeded, request.SourcePath,
                     $"Not sent: this command's results already cost ${_tally.Cost.ToString("0.0000", CultureInfo.InvariantCulture)}, which reaches -MaxCost " +
                     $"${budget.ToString("0.####", CultureInfo.InvariantCulture)}.",
-                    "Run the same command again with -Resume (and a -MaxCost for what is left): it sends only the inputs not sent, like this one."), request.SourcePath));
-                _tally.AddFailed();
+                    "Run the same command again with -Resume (and a -MaxCost for what is left): it sends only the inputs not sent, like this one."), request.SourcePath), request);
                 return;
             }
             string? folder = OutputFolderPath();

@@ -137,6 +137,7 @@ namespace ImageEdit.Commands
                     planner.Dispose();
                 }
             }
+            WriteFailuresBeforeFolder();
             WriteSummary();
         }
 
