@@ -145,6 +145,9 @@ Describe 'Costs, budgets and attempts' {
         $refused.FullyQualifiedErrorId | Should -Not -Contain 'BudgetNeedsPrice,ImageEdit.Commands.EditImageCommand'
         Set-Content -LiteralPath $file -Value '{"models":{"gpt-image-2":{"textInput":"five"}}}'
         { $five[0] | Edit-Image -Prompt 'x' -Model gpt-image-2 -ErrorAction Stop } | Should -Throw -ErrorId 'PriceFileInvalid*'
+        # A misspelt cached price must not fall back to the full price without a word.
+        Set-Content -LiteralPath $file -Value '{"models":{"gpt-image-2":{"textInput":5,"cachedTextInput":1.25,"imageInput":8,"cachedImageInptu":2,"imageOutput":30}}}'
+        { $five[0] | Edit-Image -Prompt 'x' -Model gpt-image-2 -ErrorAction Stop } | Should -Throw -ErrorId 'PriceFileInvalid*'
     }
 
     It 'shows the built-in prices and their date in Get-ImageEditModel' {

@@ -111,6 +111,9 @@ namespace ImageEdit.Pricing
             }
         }
 
+        /// <summary>The price names a price file may give for a model, per 1M tokens.</summary>
+        private static readonly string[] PriceNames = { "textInput", "cachedTextInput", "imageInput", "cachedImageInput", "imageOutput" };
+
         internal PriceTable WithJson(string json, string source)
         {
             using var document = JsonDocument.Parse(json);
@@ -127,6 +130,18 @@ namespace ImageEdit.Pricing
             }
             foreach (var model in models.EnumerateObject())
             {
+                if (model.Value.ValueKind != JsonValueKind.Object)
+                {
+                    throw new FormatException($"{model.Name} is not an object of prices");
+                }
+                // A misspelt price name would otherwise fall back to another price without a word.
+                foreach (var property in model.Value.EnumerateObject())
+                {
+                    if (Array.IndexOf(PriceNames, property.Name) < 0)
+                    {
+                        throw new FormatException($"{model.Name}.{property.Name} is not a price name (use {string.Join(", ", PriceNames)})");
+                    }
+                }
                 decimal Price(string name, decimal? fallback)
                 {
                     if (model.Value.TryGetProperty(name, out var value))
