@@ -75,6 +75,8 @@ Describe 'Costs, budgets and attempts' {
         $summary.ResultsWithoutCost | Should -Be 2
         $summary.Cost | Should -Be 0
         $summary.ToString() | Should -Match '2 result\(s\) without a known price'
+        $summary.ToString() | Should -Match 'cost unknown' -Because 'no result had a known price, so the line must not read as free'
+        $summary.ToString() | Should -Not -Match 'cost \$0\.0000'
     }
 
     It 'prices a received batch result at half the price' {

@@ -62,7 +62,12 @@ namespace ImageEdit.Models
             Edited, Resumed, Failed, ImagesSaved, InputTokens, OutputTokens, TotalTokens, Duration.TotalSeconds,
             ImagesNotSaved > 0 ? $", {ImagesNotSaved} NOT saved (kept in their results: see the OutputWriteFailed errors)" : "",
             Submitted > 0 ? $"Submitted {Submitted} input(s) in batches. " : "",
-            "cost $" + Cost.ToString("0.0000", CultureInfo.InvariantCulture) + (ResultsWithoutCost > 0 ? $" ({ResultsWithoutCost} result(s) without a known price, not counted)" : ""),
+            CostText(),
             SentAgainAfterSent > 0 ? $"; {SentAgainAfterSent} request(s) sent again after their answer was lost (may be billed twice)" : "");
+
+        /// <summary>The cost part of the line: "$0.0000" only when it is known to be nothing, never for results whose price is unknown.</summary>
+        private string CostText() => Cost == 0 && ResultsWithoutCost > 0
+            ? $"cost unknown ({ResultsWithoutCost} result(s) without a known price)"
+            : "cost $" + Cost.ToString("0.0000", CultureInfo.InvariantCulture) + (ResultsWithoutCost > 0 ? $" ({ResultsWithoutCost} result(s) without a known price, not counted)" : "");
     }
 }
