@@ -186,6 +186,8 @@ function Invoke-XunitTests {
 
 function Invoke-PesterTests {
     $summary = Join-Path $out 'test-results/pester.json'
+    # A summary left by an earlier run (-Suite pester does not clear test-results) must not pass for this one's.
+    if (Test-Path $summary) { Remove-Item $summary -Force }
     $pwsh = Get-PwshCommand
     $runner = Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1'
     $filterArguments = if ($Filter) { @('-Filter', $Filter) } else { @() }
