@@ -5,6 +5,10 @@
 .DESCRIPTION
     Build  publishes the module into out/ImageEdit (Import-Module ./out/ImageEdit works) and the local API server into out/testserver.
     Test   builds, runs the xunit tests and the Pester tests against out/ImageEdit in a child pwsh, and ends with "N passed, N failed".
+           -Suite xunit|pester runs one of the two (default all); -Filter <text> runs only the xunit tests whose fully
+           qualified name contains the text (dotnet test --filter FullyQualifiedName~text) and the Pester test files whose
+           name contains it (-Filter Costs runs Costs.Tests.ps1), or, when no file name does, the Pester tests whose full
+           name (Describe, Context and It) contains it.
     Demo   builds, starts the local API server and runs Get-ChildItem samples | Edit-Image, saving into out/demo, then a batch into out/demo-batch, and ends by writing the report of out/demo (Export-ImageEditReport) and printing its path.
     Package builds and publishes the module to a local folder repository, leaving out/ImageEdit.<version>.nupkg.
     Bench  builds, measures ImageEdit against curl and the official OpenAI .NET SDK (docs/BENCHMARKS.md), -Runs times in a
@@ -12,6 +16,10 @@
            path (-SkipMicro skips them).
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Test -Suite pester -Filter Costs
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Test -Suite xunit -Filter RunRecord
 #>
 [CmdletBinding()]
 param(
@@ -30,7 +38,16 @@ param(
     [int] $Runs = 1,
 
     # With -Task Bench: only these scenarios (e.g. photos100), printed and not written to docs/BENCHMARKS.md.
-    [string[]] $Only
+    [string[]] $Only,
+
+    # With -Task Test: which tests to run, the xunit tests, the Pester tests or both (the default).
+    [ValidateSet('all', 'xunit', 'pester')]
+    [string] $Suite = 'all',
+
+    # With -Task Test: only the tests this text names. xunit: the tests whose fully qualified name (namespace, class,
+    # method) contains it. Pester: the test files whose name contains it, or when no file name does, the tests whose
+    # full name (Describe, Context and It) contains it.
+    [string] $Filter
 )
 
 $ErrorActionPreference = 'Stop'
@@ -154,7 +171,8 @@ function Install-Chromium {
 function Invoke-XunitTests {
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
-    dotnet test (Join-Path $root 'tests/ImageEdit.Tests/ImageEdit.Tests.csproj') -c $Configuration --nologo `
+    $filterArguments = if ($Filter) { @('--filter', "FullyQualifiedName~$Filter") } else { @() }
+    dotnet test (Join-Path $root 'tests/ImageEdit.Tests/ImageEdit.Tests.csproj') -c $Configuration --nologo @filterArguments `
         --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
     $trx = Join-Path $results 'xunit.trx'
     if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Failures = @('xunit FAILED: no results file (the test host did not run; see above)') } }
@@ -168,9 +186,12 @@ function Invoke-XunitTests {
 
 function Invoke-PesterTests {
     $summary = Join-Path $out 'test-results/pester.json'
+    # A summary left by an earlier run (-Suite pester does not clear test-results) must not pass for this one's.
+    if (Test-Path $summary) { Remove-Item $summary -Force }
     $pwsh = Get-PwshCommand
     $runner = Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1'
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $runner -PesterManifest (Get-Pester) -ModulePath $moduleOut -ServerPath $serverOut -SummaryPath $summary | Out-Host
+    $filterArguments = if ($Filter) { @('-Filter', $Filter) } else { @() }
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $runner -PesterManifest (Get-Pester) -ModulePath $moduleOut -ServerPath $serverOut -SummaryPath $summary @filterArguments | Out-Host
     if (-not (Test-Path $summary)) { return [pscustomobject]@{ Passed = 0; Failed = 1 } }
     Get-Content -Raw $summary | ConvertFrom-Json
 }
@@ -232,15 +253,24 @@ switch ($Task) {
     'Package' { Invoke-Build; $null = Invoke-Package }
     'Test' {
         Invoke-Build
-        $env:IMAGEEDIT_TEST_PACKAGE = Invoke-Package
-        Install-Chromium
-        $env:IMAGEEDIT_TEST_SELENIUM = Get-Selenium
-        $xunit = Invoke-XunitTests
-        $pester = Invoke-PesterTests
+        $notRun = [pscustomobject]@{ Passed = 0; Failed = 0; Failures = @() }
+        $xunit = $pester = $notRun
+        if ($Suite -ne 'pester') {
+            $xunit = Invoke-XunitTests
+        }
+        if ($Suite -ne 'xunit') {
+            # What only the Pester tests use: the package (Packaging.Tests.ps1) and the browser (Report.Tests.ps1).
+            $env:IMAGEEDIT_TEST_PACKAGE = Invoke-Package
+            Install-Chromium
+            $env:IMAGEEDIT_TEST_SELENIUM = Get-Selenium
+            $pester = Invoke-PesterTests
+        }
         $passed = $xunit.Passed + $pester.Passed
         $failed = $xunit.Failed + $pester.Failed
         foreach ($failure in @($xunit.Failures) + @($pester.Failures)) { if ($failure) { Write-Host $failure -ForegroundColor Red } }
-        Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
+        $xunitLine = if ($Suite -eq 'pester') { 'not run' } else { "$($xunit.Passed) passed, $($xunit.Failed) failed" }
+        $pesterLine = if ($Suite -eq 'xunit') { 'not run' } else { "$($pester.Passed) passed, $($pester.Failed) failed" }
+        Write-Host "xunit: $xunitLine; Pester: $pesterLine$(if ($Filter) { " (filter: $Filter)" })"
         Write-Host "$passed passed, $failed failed"
         if ($failed -gt 0) { exit 1 }
     }

@@ -75,7 +75,8 @@ public class EditOperationTests(ServerFixture fixture) : IClassFixture<ServerFix
         var result = (ImageEditResult)Assert.Single(sink.Objects);
         Assert.Equal("precious", File.ReadAllText(Path.Combine(folder, "lighthouse-edited.png")));
         Assert.Equal("lighthouse-edited (2).png", Path.GetFileName(result.Data[0].Path));
-        Assert.DoesNotContain(Directory.GetFiles(folder), f => f.EndsWith(".partial"));
+        // Exactly the two images and nothing else: no temporary file (.imageedit-*.tmp) left beside them.
+        Assert.Equal(new[] { "lighthouse-edited (2).png", "lighthouse-edited.png" }, Directory.GetFiles(folder).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
     }
 
     [Fact]

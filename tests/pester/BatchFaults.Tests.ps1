@@ -11,25 +11,8 @@ Describe 'Start-ImageEditBatch under faults' {
         $script:inputs = Join-Path $TestDrive 'inputs'
         New-Item -ItemType Directory $inputs | Out-Null
         Get-ChildItem $suite -Filter 'bas*.png' | Select-Object -First 3 | ForEach-Object { Copy-Item $_.FullName (Join-Path $inputs $_.Name) }
-        $script:headers = @{ Authorization = "Bearer $($server.ApiKey)" }
-        function Invoke-Control([string] $Path, $Body) {
-            $json = if ($null -eq $Body) { '{}' } else { ConvertTo-Json -InputObject $Body -Depth 5 }
-            Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/$Path" -Body $json -ContentType 'application/json'
-        }
-        # What the server holds now, through the API itself.
-        function Get-ServerBatch { @((Invoke-RestMethod -Uri "$($server.Root)/v1/batches?limit=100" -Headers $headers).data) }
-        function Get-ServerFile([string] $Purpose) { @((Invoke-RestMethod -Uri "$($server.Root)/v1/files?purpose=$Purpose" -Headers $headers).data) }
         function Get-CreateCall { @(Get-TestApiRequest $server | Where-Object { $_.method -eq 'POST' -and $_.path -eq '/v1/batches' }) }
-        function Read-Record([string] $Folder) { Get-Content (Join-Path $Folder 'imageedit-record.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } }
         function Get-PartFile([string] $Folder) { if (-not (Test-Path -LiteralPath $Folder)) { return @() }; @(Get-ChildItem -LiteralPath $Folder -Force -Filter '.imageedit-batch-*') }
-        # Waits (at most a minute) until the server shows what a held-open phase has done.
-        function Wait-Until([scriptblock] $Condition, [string] $What) {
-            $watch = [Diagnostics.Stopwatch]::StartNew()
-            while (-not (& $Condition)) {
-                if ($watch.Elapsed.TotalSeconds -gt 60) { throw "Timed out waiting for $What" }
-                Start-Sleep -Milliseconds 100
-            }
-        }
         # A child pwsh running Start-ImageEditBatch on the inputs into $Folder, not waited for (it is killed).
         function Start-BatchChild([string] $Folder) {
             $script = "Import-Module '$env:IMAGEEDIT_TEST_MODULE'; `$env:OPENAI_API_KEY = '$($server.ApiKey)'; `$env:OPENAI_BASE_URL = '$($server.BaseUri)'; " +
@@ -60,11 +43,11 @@ Describe 'Start-ImageEditBatch under faults' {
         $all = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -TimeoutSec 2 -Verbose 4>&1
         $verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
         $batch = @($all | Where-Object { $_ -is [ImageEdit.Models.ImageEditBatch] })
-        Get-ServerBatch | Should -HaveCount 1 -Because 'the first try created the batch; a second would run (and bill) every line again'
+        Get-TestApiBatch $server | Should -HaveCount 1 -Because 'the first try created the batch; a second would run (and bill) every line again'
         Get-CreateCall | Should -HaveCount 1
         $batch | Should -HaveCount 1
-        $batch.Id | Should -Be (Get-ServerBatch)[0].id
-        @(Read-Record $out | Where-Object type -EQ 'batch').id | Should -Be @($batch.Id)
+        $batch.Id | Should -Be (Get-TestApiBatch $server)[0].id
+        @(Read-RunRecord $out | Where-Object type -EQ 'batch').id | Should -Be @($batch.Id)
         ($verbose.Message -join "`n") | Should -Match 'adopted'
         Get-PartFile $out | Should -BeNullOrEmpty
     }
@@ -74,7 +57,7 @@ Describe 'Start-ImageEditBatch under faults' {
         Set-TestApiFault $server @(@{ method = 'POST'; path = '/v1/batches'; action = 'status'; status = 500 })
         $verbose = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Verbose 4>&1 |
             Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        Get-ServerBatch | Should -HaveCount 1
+        Get-TestApiBatch $server | Should -HaveCount 1
         Get-TestApiFault $server | Should -HaveCount 1 -Because 'the first try was answered 500 without being handled'
         Get-CreateCall | Should -HaveCount 1
         @(Get-TestApiRequest $server | Where-Object { $_.method -eq 'GET' -and $_.path -eq '/v1/batches' }).Count | Should -BeGreaterThan 0 -Because 'it looked before sending again'
@@ -88,17 +71,17 @@ Describe 'Start-ImageEditBatch under faults' {
         Set-TestApiFault $server @(@{ method = 'POST'; path = '/v1/files'; action = 'hang-after'; skip = $Skip })
         $batch = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -TimeoutSec 2
         Get-TestApiFault $server | Should -HaveCount 1
-        Get-ServerFile 'vision' | Should -HaveCount 3
-        Get-ServerFile 'batch' | Should -HaveCount 1
-        $batch.InputFileId | Should -Be (Get-ServerFile 'batch')[0].id
-        $recorded = @(Read-Record $out | Where-Object type -EQ 'upload').fileId | Sort-Object
-        $recorded | Should -Be (@((Get-ServerFile 'vision').id) | Sort-Object)
+        Get-TestApiFile $server 'vision' | Should -HaveCount 3
+        Get-TestApiFile $server 'batch' | Should -HaveCount 1
+        $batch.InputFileId | Should -Be (Get-TestApiFile $server 'batch')[0].id
+        $recorded = @(Read-RunRecord $out | Where-Object type -EQ 'upload').fileId | Sort-Object
+        $recorded | Should -Be (@((Get-TestApiFile $server 'vision').id) | Sort-Object)
     }
 
     It 'makes its uploads expire 30 days after they were made' {
         $out = Join-Path $TestDrive 'expiry'
         $null = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
-        foreach ($file in (Get-ServerFile 'vision') + (Get-ServerFile 'batch')) {
+        foreach ($file in (Get-TestApiFile $server 'vision') + (Get-TestApiFile $server 'batch')) {
             $file.expires_at - $file.created_at | Should -Be (30 * 86400)
         }
     }
@@ -111,25 +94,25 @@ Describe 'Start-ImageEditBatch under faults' {
         $line = [ordered]@{ type = 'upload'; time = [DateTimeOffset]::UtcNow.ToString('o'); sha256 = (Get-Sha256 $image); length = $soon.Bytes; fileId = $soon.FileId; path = $image }
         Add-Content (Join-Path $out 'imageedit-record.jsonl') (ConvertTo-Json $line -Compress)
         $null = Start-ImageEditBatch $image -Prompt 'x' -OutputDirectory $out
-        Get-ServerFile 'vision' | Should -HaveCount 2 -Because 'a file that expires in 24 hours may be gone before the batch runs'
-        @(Read-Record $out | Where-Object type -EQ 'upload')[-1].fileId | Should -Not -Be $soon.FileId
+        Get-TestApiFile $server 'vision' | Should -HaveCount 2 -Because 'a file that expires in 24 hours may be gone before the batch runs'
+        @(Read-RunRecord $out | Where-Object type -EQ 'upload')[-1].fileId | Should -Not -Be $soon.FileId
     }
 
     It 'Add-ImageEditFile adopts an upload whose answer is lost, and sets the expiry it is given' {
         $image = (Get-ChildItem $inputs)[0].FullName
         Set-TestApiFault $server @(@{ method = 'POST'; path = '/v1/files'; action = 'reset-after' })
         $file = Add-ImageEditFile $image -ExpiresAfterDays 2
-        Get-ServerFile 'vision' | Should -HaveCount 1
-        $file.FileId | Should -Be (Get-ServerFile 'vision')[0].id
+        Get-TestApiFile $server 'vision' | Should -HaveCount 1
+        $file.FileId | Should -Be (Get-TestApiFile $server 'vision')[0].id
         $file.ExpiresAt - $file.CreatedAt | Should -Be ([timespan]::FromDays(2))
         $plain = Add-ImageEditFile $image
         $plain.ExpiresAt | Should -BeNullOrEmpty -Because 'Add-ImageEditFile keeps files until they are removed unless asked'
     }
 
     It 'after kill -9 <Phase>, the next -Resume adopts what was made: no batch or file twice, nothing left in the folder' -ForEach @(
-        @{ Phase = 'during the image uploads'; Fault = @{ method = 'POST'; path = '/v1/files'; action = 'hang-after'; skip = 1 }; Made = { (Get-ServerFile 'vision').Count -eq 3 -and (Get-PartFile $out).Count -eq 1 } }
-        @{ Phase = 'during the part upload'; Fault = @{ method = 'POST'; path = '/v1/files'; action = 'hang-after'; skip = 3 }; Made = { (Get-ServerFile 'batch').Count -eq 1 } }
-        @{ Phase = 'during the create call'; Fault = @{ method = 'POST'; path = '/v1/batches'; action = 'hang-after' }; Made = { (Get-ServerBatch).Count -eq 1 } }
+        @{ Phase = 'during the image uploads'; Fault = @{ method = 'POST'; path = '/v1/files'; action = 'hang-after'; skip = 1 }; Made = { (Get-TestApiFile $server 'vision').Count -eq 3 -and (Get-PartFile $out).Count -eq 1 } }
+        @{ Phase = 'during the part upload'; Fault = @{ method = 'POST'; path = '/v1/files'; action = 'hang-after'; skip = 3 }; Made = { (Get-TestApiFile $server 'batch').Count -eq 1 } }
+        @{ Phase = 'during the create call'; Fault = @{ method = 'POST'; path = '/v1/batches'; action = 'hang-after' }; Made = { (Get-TestApiBatch $server).Count -eq 1 } }
     ) {
         $out = Join-Path $TestDrive ('kill-' + ($Phase -replace '\W', ''))
         Set-TestApiFault $server @($Fault)
@@ -146,15 +129,15 @@ Describe 'Start-ImageEditBatch under faults' {
         }
 
         $batch = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Resume -WarningAction SilentlyContinue
-        Get-ServerBatch | Should -HaveCount 1
-        Get-ServerFile 'vision' | Should -HaveCount 3
-        $batchFiles = @(Get-ServerFile 'batch')
+        Get-TestApiBatch $server | Should -HaveCount 1
+        Get-TestApiFile $server 'vision' | Should -HaveCount 3
+        $batchFiles = @(Get-TestApiFile $server 'batch')
         $batchFiles | Should -HaveCount 1
-        (Get-ServerBatch)[0].input_file_id | Should -Be $batchFiles[0].id
-        @(Read-Record $out | Where-Object type -EQ 'batch').id | Should -Be @((Get-ServerBatch)[0].id)
+        (Get-TestApiBatch $server)[0].input_file_id | Should -Be $batchFiles[0].id
+        @(Read-RunRecord $out | Where-Object type -EQ 'batch').id | Should -Be @((Get-TestApiBatch $server)[0].id)
         Get-PartFile $out | Should -BeNullOrEmpty
 
-        Invoke-Control 'batches/advance-all' @{ to = 'completed' } | Out-Null
+        Invoke-TestApiControl $server 'batches/advance-all' @{ to = 'completed' } | Out-Null
         $results = Get-ImageEditBatch -OutputDirectory $out | Receive-ImageEditBatch
         $results | Should -HaveCount 3
     }
@@ -164,17 +147,17 @@ Describe 'Start-ImageEditBatch under faults' {
         Set-TestApiFault $server @(@{ method = 'POST'; path = '/v1/batches'; action = 'hang-after' })
         $child = Start-BatchChild $out
         try {
-            Wait-Until { (Get-ServerBatch).Count -eq 1 } 'the create call'
+            Wait-Until { (Get-TestApiBatch $server).Count -eq 1 } 'the create call'
         }
         finally {
             $child.Kill()
             $child.WaitForExit()
         }
         $batch = @(Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -WarningVariable warned -WarningAction SilentlyContinue)
-        Get-ServerBatch | Should -HaveCount 1 -Because 'nobody saw the adopted batch: running the same command again means the inputs it already carries'
-        $batch.Id | Should -Be @((Get-ServerBatch)[0].id)
+        Get-TestApiBatch $server | Should -HaveCount 1 -Because 'nobody saw the adopted batch: running the same command again means the inputs it already carries'
+        $batch.Id | Should -Be @((Get-TestApiBatch $server)[0].id)
         ($warned -join "`n") | Should -Match 'Adopted'
-        Invoke-Control 'batches/advance-all' @{ to = 'completed' } | Out-Null
+        Invoke-TestApiControl $server 'batches/advance-all' @{ to = 'completed' } | Out-Null
         @($batch | Wait-ImageEditBatch -PollIntervalSec 0.1 | Receive-ImageEditBatch) | Should -HaveCount 3
         @(Get-SavedImage $out) | Should -HaveCount 3
     }
@@ -182,7 +165,7 @@ Describe 'Start-ImageEditBatch under faults' {
     It 'passes the batch that holds the inputs down the pipeline under -Resume, so Wait- and Receive-ImageEditBatch after it collect them' {
         $out = Join-Path $TestDrive 'resume-pipeline'
         $first = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
-        Invoke-Control 'batch-mode' @{ auto = $true } | Out-Null
+        Invoke-TestApiControl $server 'batch-mode' @{ auto = $true } | Out-Null
         $results = @(Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Resume -WarningAction SilentlyContinue |
             Wait-ImageEditBatch -PollIntervalSec 0.1 | Receive-ImageEditBatch)
         $results | Should -HaveCount 3
@@ -198,17 +181,17 @@ Describe 'Start-ImageEditBatch under faults' {
         Get-CreateCall | Should -HaveCount 1
         ($warned -join "`n") | Should -Match ([regex]::Escape($first.Id))
 
-        Invoke-Control "batches/$($first.Id)/advance" @{ complete = 2 } | Out-Null
+        Invoke-TestApiControl $server "batches/$($first.Id)/advance" @{ complete = 2 } | Out-Null
         $null = $first | Stop-ImageEditBatch -Confirm:$false
-        Invoke-Control "batches/$($first.Id)/advance" $null | Out-Null
+        Invoke-TestApiControl $server "batches/$($first.Id)/advance" $null | Out-Null
         ($first | Get-ImageEditBatch).Status | Should -Be 'cancelled'
         $rest = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Resume -WarningVariable warned -WarningAction SilentlyContinue
         $rest = @($rest | Where-Object Id -NE $first.Id)
         $rest | Should -HaveCount 1
-        @(Read-Record $out | Where-Object { $_.type -eq 'batch' -and $_.id -eq $rest.Id }).requests | Should -Be 1 -Because 'two of the three completed in the first batch, waiting to be received'
+        @(Read-RunRecord $out | Where-Object { $_.type -eq 'batch' -and $_.id -eq $rest.Id }).requests | Should -Be 1 -Because 'two of the three completed in the first batch, waiting to be received'
         ($warned -join "`n") | Should -Match 'Receive-ImageEditBatch'
 
-        Invoke-Control 'batches/advance-all' @{ to = 'completed' } | Out-Null
+        Invoke-TestApiControl $server 'batches/advance-all' @{ to = 'completed' } | Out-Null
         $results = Get-ImageEditBatch -OutputDirectory $out | Receive-ImageEditBatch -ErrorAction SilentlyContinue
         @(Get-SavedImage $out) | Should -HaveCount 3
     }

@@ -11,13 +11,7 @@ Describe 'Batch API' {
         $script:inputs = Join-Path $TestDrive 'inputs'
         New-Item -ItemType Directory $inputs | Out-Null
         Get-ChildItem $suite -Filter 'bas*.png' | Select-Object -First 30 | ForEach-Object { Copy-Item $_.FullName (Join-Path $inputs $_.Name) }
-        function Invoke-Control([string] $Path, $Body) {
-            $json = if ($null -eq $Body) { '{}' } else { ConvertTo-Json -InputObject $Body -Depth 5 }
-            Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/$Path" -Body $json -ContentType 'application/json'
-        }
-        function Get-BatchLine { @(Invoke-RestMethod -Uri "$($server.Root)/_control/batches" | ForEach-Object { $_ }) }
         function Get-Upload([string] $Purpose) { @(Get-TestApiRequest $server | Where-Object { $_.method -eq 'POST' -and $_.path -eq '/v1/files' -and ($_.fields | Where-Object name -EQ 'purpose').value -eq $Purpose }) }
-        function Read-Record([string] $Folder) { Get-Content (Join-Path $Folder 'imageedit-record.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } }
     }
 
     AfterAll {
@@ -37,7 +31,7 @@ Describe 'Batch API' {
         Get-Upload 'vision' | Should -HaveCount 31
         Get-Upload 'batch' | Should -HaveCount 1
 
-        Invoke-Control "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
+        Invoke-TestApiControl $server "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
         $done = $batch | Wait-ImageEditBatch -PollIntervalSec 0.1
         $done.Status | Should -Be 'completed'
         $done.RequestCounts.Completed | Should -Be 30
@@ -46,23 +40,23 @@ Describe 'Batch API' {
         $results | Should -HaveCount 30
         @(Get-SavedImage $out) | Should -HaveCount 30
         $returned = @{}
-        Get-BatchLine | ForEach-Object { $returned[$_.customId] = $_.returnedImageSha256[0] }
-        $lines = Read-Record $out
+        Get-TestApiBatchLine $server | ForEach-Object { $returned[$_.customId] = $_.returnedImageSha256[0] }
+        $lines = Read-RunRecord $out
         foreach ($result in $results) {
             $line = $lines | Where-Object { $_.requestId -eq $result.RequestId -and $_.customId }
             Get-Sha256 $result.Data[0].Path | Should -Be $returned[$line.customId]
             (Split-Path $result.Data[0].Path -Leaf) | Should -Be ((Split-Path $result.SourcePath -LeafBase) + '-edited.png')
         }
-        $executed = Get-BatchLine
+        $executed = Get-TestApiBatchLine $server
         $executed[0].imageRefs.kind | Should -Be @('file_id', 'file_id')
     }
 
     It 'writes one error per failed line, naming its source, and receiving twice leaves the same files' {
         $out = Join-Path $TestDrive 'failures'
         $batch = Get-ChildItem $inputs | Select-Object -First 6 | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
-        $requests = Read-Record $out | Where-Object type -EQ 'batchRequest'
-        Invoke-Control 'batch-failures' @($requests[1].customId, $requests[4].customId) | Out-Null
-        Invoke-Control "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
+        $requests = Read-RunRecord $out | Where-Object type -EQ 'batchRequest'
+        Invoke-TestApiControl $server 'batch-failures' @($requests[1].customId, $requests[4].customId) | Out-Null
+        Invoke-TestApiControl $server "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
 
         $results = $batch | Receive-ImageEditBatch -ErrorVariable failures -ErrorAction SilentlyContinue
         $results | Should -HaveCount 4
@@ -79,10 +73,10 @@ Describe 'Batch API' {
     It 'reports a batch cancelled halfway with what it finished, collects that, and -Resume submits only the rest' {
         $out = Join-Path $TestDrive 'cancelled'
         $batch = Get-ChildItem $inputs | Select-Object -First 10 | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
-        Invoke-Control "batches/$($batch.Id)/advance" @{ complete = 5 } | Out-Null
+        Invoke-TestApiControl $server "batches/$($batch.Id)/advance" @{ complete = 5 } | Out-Null
         $cancelling = $batch | Stop-ImageEditBatch -Confirm:$false
         $cancelling.Status | Should -Be 'cancelling'
-        Invoke-Control "batches/$($batch.Id)/advance" $null | Out-Null
+        Invoke-TestApiControl $server "batches/$($batch.Id)/advance" $null | Out-Null
         $cancelled = $batch | Wait-ImageEditBatch -PollIntervalSec 0.1
         $cancelled.Status | Should -Be 'cancelled'
         $cancelled.RequestCounts.Completed | Should -Be 5
@@ -94,8 +88,8 @@ Describe 'Batch API' {
 
         $uploadsBefore = (Get-Upload 'vision').Count
         $rest = Get-ChildItem $inputs | Select-Object -First 10 | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Resume
-        Invoke-Control "batches/$($rest.Id)/advance" @{ to = 'completed' } | Out-Null
-        @(Get-BatchLine | Where-Object batchId -EQ $rest.Id) | Should -HaveCount 5
+        Invoke-TestApiControl $server "batches/$($rest.Id)/advance" @{ to = 'completed' } | Out-Null
+        @(Get-TestApiBatchLine $server | Where-Object batchId -EQ $rest.Id) | Should -HaveCount 5
         (Get-Upload 'vision').Count | Should -Be $uploadsBefore -Because 'the images were uploaded by the first batch into this folder'
         $null = $rest | Receive-ImageEditBatch
         @(Get-SavedImage $out) | Should -HaveCount 10
@@ -138,7 +132,7 @@ Describe 'Batch API' {
     It 'does not try to cancel a finished batch, and says so' {
         $out = Join-Path $TestDrive 'finished'
         $batch = Get-ChildItem $inputs | Select-Object -First 1 | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
-        Invoke-Control "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
+        Invoke-TestApiControl $server "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
         $result = $batch | Stop-ImageEditBatch -Confirm:$false -WarningVariable warned -ErrorVariable failed
         $result.Status | Should -Be 'completed'
         $warned | Should -BeLike '*already completed*'
@@ -149,18 +143,18 @@ Describe 'Batch API' {
     It 'uploads an image again when the file an earlier batch uploaded has been deleted' {
         $out = Join-Path $TestDrive 'deleted-upload'
         $first = Get-ChildItem $inputs | Select-Object -First 2 | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
-        $uploaded = Read-Record $out | Where-Object type -EQ 'upload'
+        $uploaded = Read-RunRecord $out | Where-Object type -EQ 'upload'
         $uploaded[0].fileId | Remove-ImageEditFile -Confirm:$false
         $second = Get-ChildItem $inputs | Select-Object -First 2 | Start-ImageEditBatch -Prompt 'y' -OutputDirectory $out
         Get-Upload 'vision' | Should -HaveCount 3
-        Invoke-Control 'batches/advance-all' @{ to = 'completed' } | Out-Null
+        Invoke-TestApiControl $server 'batches/advance-all' @{ to = 'completed' } | Out-Null
         $second | Receive-ImageEditBatch | Should -HaveCount 2
     }
 
     It 'is found and collected by a new pwsh from its output folder alone' {
         $out = Join-Path $TestDrive 'next-morning'
         $batch = Get-ChildItem $inputs | Select-Object -First 3 | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
-        Invoke-Control "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
+        Invoke-TestApiControl $server "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
         $pwsh = @([Environment]::ProcessPath)
         if ([IO.Path]::GetFileNameWithoutExtension($pwsh[0]) -eq 'dotnet') { $pwsh += Join-Path $PSHOME 'pwsh.dll' }
         $script = "Import-Module '$env:IMAGEEDIT_TEST_MODULE'; `$env:OPENAI_API_KEY = '$($server.ApiKey)'; `$env:OPENAI_BASE_URL = '$($server.BaseUri)'; " +
@@ -176,7 +170,7 @@ Describe 'Batch API' {
         try { $batches = Get-ChildItem $inputs | Select-Object -First 10 | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out }
         finally { Remove-Item Env:IMAGEEDIT_BATCH_MAX_LINES }
         $batches | Should -HaveCount 3
-        Invoke-Control 'batches/advance-all' @{ to = 'completed' } | Out-Null
+        Invoke-TestApiControl $server 'batches/advance-all' @{ to = 'completed' } | Out-Null
         $results = $batches | Wait-ImageEditBatch -PollIntervalSec 0.1 | Receive-ImageEditBatch
         $results | Should -HaveCount 10
         @(Get-SavedImage $out) | Should -HaveCount 10

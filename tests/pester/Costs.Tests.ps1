@@ -15,9 +15,6 @@ Describe 'Costs, budgets and attempts' {
         function Get-ExpectedCost($Usage, [decimal] $Text = 5, [decimal] $Image = 8, [decimal] $Output = 30, [decimal] $Factor = 1) {
             ($Usage.InputTokensDetails.TextTokens * $Text + $Usage.InputTokensDetails.ImageTokens * $Image + $Usage.OutputTokens * $Output) / 1000000 * $Factor
         }
-        function Read-Record([string] $Folder) {
-            Get-Content -LiteralPath (Join-Path $Folder 'imageedit-record.jsonl') | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json }
-        }
         $script:savedPriceFile = $env:IMAGEEDIT_PRICE_FILE
         $env:IMAGEEDIT_PRICE_FILE = $null
     }
@@ -48,7 +45,7 @@ Describe 'Costs, budgets and attempts' {
         $summary.ResultsWithoutCost | Should -Be 0
         $summary.ToString() | Should -Match ([regex]::Escape('cost $' + $summary.Cost.ToString('0.0000', [cultureinfo]::InvariantCulture)))
         # The run record keeps each request's cost (invariant JSON number) and attempts, for the report.
-        $lines = @(Read-Record $out)
+        $lines = @(Read-RunRecord $out)
         $lines | Should -HaveCount 3
         foreach ($line in $lines) {
             [decimal]$line.cost | Should -Be ($results | Where-Object RequestId -EQ $line.requestId).Cost
@@ -88,7 +85,7 @@ Describe 'Costs, budgets and attempts' {
         foreach ($result in $results) {
             $result.Usage | Should -Not -BeNullOrEmpty
             # The record keeps totals only, so the expected cost is computed from the server's answer lines' usage.
-            $line = Read-Record $out | Where-Object { $_.requestId -eq $result.RequestId -and $_.batchId }
+            $line = Read-RunRecord $out | Where-Object { $_.requestId -eq $result.RequestId -and $_.batchId }
             [decimal]$line.cost | Should -Be $result.Cost
             $result.Cost | Should -BeGreaterThan 0
         }
@@ -172,7 +169,7 @@ Describe 'Costs, budgets and attempts' {
         $summary = $info.MessageData | Where-Object { $_ -is [ImageEdit.Models.ImageEditRunSummary] }
         $summary.SentAgainAfterSent | Should -Be 1
         $summary.ToString() | Should -Match '1 request\(s\) sent again after their answer was lost'
-        (Read-Record $out).attempts | Should -Be 2
+        (Read-RunRecord $out).attempts | Should -Be 2
     }
 
     It 'states the largest cost a batch could reach with -WhatIf' {

@@ -228,7 +228,8 @@ Describe 'Edit-Image' {
                 $image.B64Json | Should -BeNullOrEmpty
                 [Convert]::FromBase64String($image.GetB64Json()) | Should -Be ([IO.File]::ReadAllBytes($image.Path))
             }
-            Get-SavedImage $out | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
+            # Exactly the two images: no temporary file (.imageedit-*.tmp, hidden) left beside them.
+            @(Get-SavedImage $out).Name | Sort-Object | Should -Be @('harbour-edited-1.jpg', 'harbour-edited-2.jpg')
         }
 
         It 'never overwrites an existing file' {

@@ -36,18 +36,9 @@ Describe 'Fault matrix: every HTTP call under every fault' {
         # Whether the fault lets the server carry the request out (the first try took effect; only its answer is lost).
         function Test-TookEffect([string] $Fault) { $Fault -in 'timeout', 'reset' }
 
-        function Invoke-Control([string] $Path, $Body) {
-            $json = if ($null -eq $Body) { '{}' } else { ConvertTo-Json -InputObject $Body -Depth 5 }
-            Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/$Path" -Body $json -ContentType 'application/json'
-        }
-        function Get-Api([string] $Path) { Invoke-RestMethod -Uri "$($server.BaseUri)/$Path" -Headers @{ Authorization = "Bearer $($server.ApiKey)" } }
-        function Get-ServerFile([string] $Purpose) { @((Get-Api "files?limit=10000").data | Where-Object { -not $Purpose -or $_.purpose -eq $Purpose }) }
-        function Get-ServerBatch { @((Get-Api 'batches?limit=100').data) }
         # Edits the server carried out in full (each one paid for).
         function Get-PaidEdit { @(Get-TestApiRequest $server -EditsOnly | Where-Object status -EQ 200) }
-        function Get-BatchLine { @(Invoke-RestMethod -Uri "$($server.Root)/_control/batches" | ForEach-Object { $_ }) }
         function New-Folder([string] $Name) { Join-Path $TestDrive ("$Name-" + [guid]::NewGuid().ToString('N').Substring(0, 8)) }
-        function Read-Record([string] $Folder) { Get-Content (Join-Path $Folder 'imageedit-record.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } }
 
         # Every Act splats these, so that its output, errors and warnings are captured as $o, $e and $w, then made a run.
         $script:capture = @{ ErrorVariable = 'e'; WarningVariable = 'w'; ErrorAction = 'SilentlyContinue'; WarningAction = 'SilentlyContinue'; TimeoutSec = 2 }
@@ -58,10 +49,10 @@ Describe 'Fault matrix: every HTTP call under every fault' {
             $folder = New-Folder 'batch'
             $batch = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -Model gpt-image-2 -OutputDirectory $folder
             if ($FailLine -ge 0) {
-                $customId = @(Read-Record $folder | Where-Object type -EQ 'batchRequest')[$FailLine].customId
-                Invoke-Control 'batch-failures' @($customId) | Out-Null
+                $customId = @(Read-RunRecord $folder | Where-Object type -EQ 'batchRequest')[$FailLine].customId
+                Invoke-TestApiControl $server 'batch-failures' @($customId) | Out-Null
             }
-            if ($Completed) { Invoke-Control "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null }
+            if ($Completed) { Invoke-TestApiControl $server "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null }
             [pscustomobject]@{ Batch = (Get-ImageEditBatch -Id $batch.Id -OutputDirectory $folder); Folder = $folder }
         }
 
@@ -116,7 +107,7 @@ Describe 'Fault matrix: every HTTP call under every fault' {
                 Assert  = {
                     param($state, $run, $fault)
                     $run.Output | Should -HaveCount 1
-                    $stored = Get-ServerFile
+                    $stored = Get-TestApiFile $server
                     $stored | Should -HaveCount 1 -Because 'a retried upload leaves no duplicate behind'
                     $stored[0].id | Should -Be $run.Output[0].FileId
                 }
@@ -127,15 +118,15 @@ Describe 'Fault matrix: every HTTP call under every fault' {
                 Arrange = {
                     $first = New-SubmittedBatch
                     $firstInput = (Get-ChildItem $inputs | Select-Object -First 1).FullName
-                    $upload = Read-Record $first.Folder | Where-Object { $_.type -eq 'upload' -and $_.path -eq $firstInput }
-                    @{ Folder = $first.Folder; ImageFileId = $upload.fileId; VisionBefore = (Get-ServerFile 'vision').Count }
+                    $upload = Read-RunRecord $first.Folder | Where-Object { $_.type -eq 'upload' -and $_.path -eq $firstInput }
+                    @{ Folder = $first.Folder; ImageFileId = $upload.fileId; VisionBefore = (Get-TestApiFile $server 'vision').Count }
                 }
                 Act     = { param($state) $o = Get-ChildItem $inputs | Select-Object -First 1 | Start-ImageEditBatch -Prompt 'y' -Model gpt-image-2 -OutputDirectory $state.Folder @capture; New-Run $o $e $w }
                 Assert  = {
                     param($state, $run, $fault)
                     $run.Output | Should -HaveCount 1
-                    (Get-ServerFile 'vision').Count | Should -Be $state.VisionBefore -Because 'the image uploaded before is reused, not uploaded again'
-                    Get-ServerBatch | Should -HaveCount 2
+                    (Get-TestApiFile $server 'vision').Count | Should -Be $state.VisionBefore -Because 'the image uploaded before is reused, not uploaded again'
+                    Get-TestApiBatch $server | Should -HaveCount 2
                 }
             }
             'file delete'           = @{
@@ -144,7 +135,7 @@ Describe 'Fault matrix: every HTTP call under every fault' {
                 Act     = { param($state) $o = Remove-ImageEditFile -FileId $state.FileId -Confirm:$false @capture; New-Run $o $e $w }
                 Assert  = {
                     param($state, $run, $fault)
-                    Get-ServerFile | Should -HaveCount 0
+                    Get-TestApiFile $server | Should -HaveCount 0
                 }
             }
             'batch create'          = @{
@@ -153,13 +144,13 @@ Describe 'Fault matrix: every HTTP call under every fault' {
                 Act     = { param($state) $o = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -Model gpt-image-2 -OutputDirectory $state.Folder @capture; New-Run $o $e $w }
                 Assert  = {
                     param($state, $run, $fault)
-                    $batches = Get-ServerBatch
+                    $batches = Get-TestApiBatch $server
                     $batches | Should -HaveCount 1 -Because 'a batch whose creation was carried out is adopted, not created again'
                     $run.Output | Should -HaveCount 1
                     $run.Output[0].Id | Should -Be $batches[0].id
-                    @(Read-Record $state.Folder | Where-Object { $_.type -eq 'batch' -and $_.id }).id | Should -Be @($batches[0].id)
-                    Get-ServerFile 'batch' | Should -HaveCount 1
-                    Get-ServerFile 'vision' | Should -HaveCount 4
+                    @(Read-RunRecord $state.Folder | Where-Object { $_.type -eq 'batch' -and $_.id }).id | Should -Be @($batches[0].id)
+                    Get-TestApiFile $server 'batch' | Should -HaveCount 1
+                    Get-TestApiFile $server 'vision' | Should -HaveCount 4
                     @(Get-ChildItem $state.Folder -Force -Filter '.imageedit-*') | Should -HaveCount 0
                 }
             }
@@ -195,7 +186,7 @@ Describe 'Fault matrix: every HTTP call under every fault' {
                     param($state, $run, $fault)
                     $run.Output | Should -HaveCount 1
                     $run.Output[0].Status | Should -BeIn 'cancelling', 'cancelled'
-                    Get-ServerBatch | Should -HaveCount 1
+                    Get-TestApiBatch $server | Should -HaveCount 1
                 }
             }
             'output file download'  = @{
@@ -206,7 +197,7 @@ Describe 'Fault matrix: every HTTP call under every fault' {
                     param($state, $run, $fault)
                     $run.Output | Should -HaveCount 4
                     @(Get-SavedImage $state.Submitted.Folder) | Should -HaveCount 4 -Because 'each image saved once'
-                    Assert-NothingLost @(Get-BatchLine | ForEach-Object { $_.returnedImageSha256 }) $state.Submitted.Folder $run.Output
+                    Assert-NothingLost @(Get-TestApiBatchLine $server | ForEach-Object { $_.returnedImageSha256 }) $state.Submitted.Folder $run.Output
                 }
             }
             'error file download'   = @{

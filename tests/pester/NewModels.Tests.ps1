@@ -15,15 +15,11 @@ Describe 'gpt-image-2.5 and 2.6' {
         $script:wide = Join-Path $fixtures 'wide-320x240.png'
         function Get-Field($Request, [string] $Name) { ($Request.fields | Where-Object name -EQ $Name).value }
         function Get-Edit { @(Get-TestApiRequest $server -EditsOnly) }
-        function Invoke-Control([string] $Path, $Body) {
-            Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/$Path" -Body (ConvertTo-Json -InputObject $Body -Depth 5) -ContentType 'application/json'
-        }
-        function Get-BatchLine { @(Invoke-RestMethod -Uri "$($server.Root)/_control/batches" | ForEach-Object { $_ }) }
         function Complete([string] $Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText }
         # Runs a batch of the given inputs to the end and receives it.
         function Invoke-Batch([scriptblock] $Start) {
             $batch = & $Start
-            Invoke-Control "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
+            Invoke-TestApiControl $server "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
             $batch | Wait-ImageEditBatch -PollIntervalSec 0.1 | Receive-ImageEditBatch
         }
         $script:savedToday = $env:IMAGEEDIT_TODAY
@@ -77,7 +73,7 @@ Describe 'gpt-image-2.5 and 2.6' {
             $out = Join-Path $TestDrive 'complexity-batch'
             $results = Invoke-Batch { Start-ImageEditBatch $lighthouse -Prompt 'x' -Model gpt-image-2.6-flare -Complexity medium -OutputDirectory $out }
             $results | Should -HaveCount 1
-            $line = Get-BatchLine
+            $line = Get-TestApiBatchLine $server
             $line[0].status | Should -Be 200
             ($line[0].fields | Where-Object name -EQ 'complexity').value | Should -Be 'medium'
         }
@@ -117,7 +113,7 @@ Describe 'gpt-image-2.5 and 2.6' {
             $out = Join-Path $TestDrive 'markup-batch'
             $results = Invoke-Batch { Start-ImageEditBatch $lighthouse -Prompt 'x' -Model gpt-image-2.6-sunburst -Markup $markup -OutputDirectory $out }
             $results | Should -HaveCount 1
-            $line = (Get-BatchLine)[0]
+            $line = (Get-TestApiBatchLine $server)[0]
             $line.status | Should -Be 200
             $ref = $line.imageRefs | Where-Object role -EQ 'markup'
             $ref.kind | Should -Be 'file_id'
@@ -183,7 +179,7 @@ Describe 'gpt-image-2.5 and 2.6' {
             $out = Join-Path $TestDrive 'gif-batch'
             $results = Invoke-Batch { Start-ImageEditBatch $lighthouse -Prompt 'x' -Model gpt-image-2.6-sunburst -OutputFormat gif -FrameCount 3 -OutputDirectory $out }
             $results | Should -HaveCount 1
-            $line = (Get-BatchLine)[0]
+            $line = (Get-TestApiBatchLine $server)[0]
             ($line.fields | Where-Object name -EQ 'output_format').value | Should -Be 'gif'
             ($line.fields | Where-Object name -EQ 'frame_count').value | Should -Be '3'
             $results.Data[0].Path | Should -BeLike '*.gif'

@@ -9,12 +9,6 @@ Describe 'Receive-ImageEditBatch' {
         $script:inputs = Join-Path $TestDrive 'inputs'
         New-Item -ItemType Directory $inputs | Out-Null
         Get-ChildItem $suite -Filter 'basn*.png' | Select-Object -First 4 | ForEach-Object { Copy-Item $_.FullName (Join-Path $inputs $_.Name) }
-        function Invoke-Control([string] $Path, $Body) {
-            $json = if ($null -eq $Body) { '{}' } else { ConvertTo-Json -InputObject $Body -Depth 5 }
-            Invoke-RestMethod -Method Post -Uri "$($server.Root)/_control/$Path" -Body $json -ContentType 'application/json'
-        }
-        function Get-BatchLine { @(Invoke-RestMethod -Uri "$($server.Root)/_control/batches" | ForEach-Object { $_ }) }
-        function Read-Record([string] $Folder) { Get-Content (Join-Path $Folder 'imageedit-record.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } }
     }
 
     AfterAll {
@@ -28,13 +22,13 @@ Describe 'Receive-ImageEditBatch' {
     It 'gives each input one outcome, its latest request''s, when -Resume sent it again in a later batch' {
         $out = Join-Path $TestDrive 'superseded'
         $first = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
-        Invoke-Control "batches/$($first.Id)/advance" @{ complete = 2 } | Out-Null
+        Invoke-TestApiControl $server "batches/$($first.Id)/advance" @{ complete = 2 } | Out-Null
         $null = $first | Stop-ImageEditBatch -Confirm:$false
-        Invoke-Control "batches/$($first.Id)/advance" $null | Out-Null
+        Invoke-TestApiControl $server "batches/$($first.Id)/advance" $null | Out-Null
         $null = $first | Receive-ImageEditBatch -ErrorAction SilentlyContinue
         $second = Get-ChildItem $inputs | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out -Resume
-        $plan = (Read-Record $out | Where-Object { $_.type -eq 'batch' -and $_.id -eq $second.Id }).plan
-        $secondIds = @(Read-Record $out | Where-Object { $_.type -eq 'batchRequest' -and $_.plan -eq $plan }).customId
+        $plan = (Read-RunRecord $out | Where-Object { $_.type -eq 'batch' -and $_.id -eq $second.Id }).plan
+        $secondIds = @(Read-RunRecord $out | Where-Object { $_.type -eq 'batchRequest' -and $_.plan -eq $plan }).customId
         $secondIds | Should -HaveCount 2
 
         # While the second batch runs, the first one's unrun requests are not failures: the second carries them.
@@ -44,8 +38,8 @@ Describe 'Receive-ImageEditBatch' {
         "$warnings" | Should -BeLike "*$($second.Id)*"
 
         # The second batch fails both: those failures are the inputs' outcomes, once each, with no "not run" from the first.
-        Invoke-Control 'batch-failures' @($secondIds) | Out-Null
-        Invoke-Control "batches/$($second.Id)/advance" @{ to = 'completed' } | Out-Null
+        Invoke-TestApiControl $server 'batch-failures' @($secondIds) | Out-Null
+        Invoke-TestApiControl $server "batches/$($second.Id)/advance" @{ to = 'completed' } | Out-Null
         $all = @(Get-ImageEditBatch -OutputDirectory $out | Receive-ImageEditBatch -ErrorVariable failures -ErrorAction SilentlyContinue -InformationVariable information)
         $all | Should -HaveCount 2
         $failures | Should -HaveCount 2
@@ -60,7 +54,7 @@ Describe 'Receive-ImageEditBatch' {
     It 'restores only the file that was deleted, not a copy of the one still there' {
         $out = Join-Path $TestDrive 'restore'
         $batch = Get-ChildItem $inputs | Select-Object -First 1 | Start-ImageEditBatch -Prompt 'x' -Count 2 -OutputDirectory $out
-        Invoke-Control "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
+        Invoke-TestApiControl $server "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
         $first = $batch | Receive-ImageEditBatch
         $paths = @($first.Data.Path)
         $paths | Should -HaveCount 2
@@ -71,16 +65,16 @@ Describe 'Receive-ImageEditBatch' {
         $again | Should -HaveCount 1
         @(Get-SavedImage $out).FullName | Sort-Object | Should -Be ($paths | Sort-Object) -Because 'the missing file comes back under its name, and no "(2)" copy is made'
         (Get-FileHash -LiteralPath $paths[0]).Hash | Should -Be $kept.Hash
-        $returned = @(Get-BatchLine)[0].returnedImageSha256
+        $returned = @(Get-TestApiBatchLine $server)[0].returnedImageSha256
         (Get-FileHash -LiteralPath $paths[1] -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $returned[1]
         ($information | Where-Object { $_.Tags -contains 'RunSummary' }).MessageData.ImagesSaved | Should -Be 1
-        @(Get-BatchLine) | Should -HaveCount 1 -Because 'receiving never runs a request again'
+        @(Get-TestApiBatchLine $server) | Should -HaveCount 1 -Because 'receiving never runs a request again'
     }
 
     It 'counts a request whose images were all already in their files (saved by another receive) as collected before, with no tokens' {
         $out = Join-Path $TestDrive 'saved-elsewhere'
         $batch = Get-ChildItem $inputs | Select-Object -First 2 | Start-ImageEditBatch -Prompt 'x' -OutputDirectory $out
-        Invoke-Control "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
+        Invoke-TestApiControl $server "batches/$($batch.Id)/advance" @{ to = 'completed' } | Out-Null
         $null = $batch | Receive-ImageEditBatch
         # As a second receive running at the same time sees it: the files are there, the record has no result line yet.
         $record = Join-Path $out 'imageedit-record.jsonl'

@@ -10,7 +10,8 @@ Describe 'Reliable and safe HTTP core' {
 
         # Runs a script in its own runspace, waits until the server has received $Requests edit requests, then presses
         # Ctrl+C ([powershell]::Stop()) and says how long stopping took.
-        function Stop-WhileRunning([scriptblock] $Script, [object[]] $Arguments, [int] $Requests = 1, [int] $ExtraWaitMs = 0) {
+        # -WaitForFile: also wait until that file exists (e.g. a partial image saved) before stopping.
+        function Stop-WhileRunning([scriptblock] $Script, [object[]] $Arguments, [int] $Requests = 1, [int] $ExtraWaitMs = 0, [string] $WaitForFile) {
             $ps = [powershell]::Create()
             try {
                 $null = $ps.AddScript($Script)
@@ -18,6 +19,8 @@ Describe 'Reliable and safe HTTP core' {
                 $null = $ps.BeginInvoke()
                 $deadline = [DateTime]::UtcNow.AddSeconds(10)
                 while (@(Get-TestApiRequest $server -EditsOnly).Count -lt $Requests -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 25 }
+                while ($WaitForFile -and -not (Test-Path -LiteralPath $WaitForFile) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 25 }
+                if ($WaitForFile) { $WaitForFile | Should -Exist -Because 'the stream is stopped only once its first partial image is saved' }
                 Start-Sleep -Milliseconds $ExtraWaitMs
                 $watch = [Diagnostics.Stopwatch]::StartNew()
                 $ps.Stop()
@@ -162,9 +165,10 @@ Describe 'Reliable and safe HTTP core' {
         It 'stops a stream between events and leaves no partial file' {
             Set-TestApiScript $server @(@{ pauseMs = 5000 })
             $out = Join-Path $TestDrive 'stream-cancelled'
-            $elapsed = Stop-WhileRunning $inRunspace @($env:IMAGEEDIT_TEST_MODULE, $server.ApiKey, $server.BaseUri, "Get-ImageEditStream '$lighthouse' -Prompt x -PartialImages 2 -OutputDirectory '$out'") -ExtraWaitMs 800
+            $elapsed = Stop-WhileRunning $inRunspace @($env:IMAGEEDIT_TEST_MODULE, $server.ApiKey, $server.BaseUri, "Get-ImageEditStream '$lighthouse' -Prompt x -PartialImages 2 -OutputDirectory '$out'") -WaitForFile (Join-Path $out 'lighthouse-partial-0.png')
             $elapsed.TotalSeconds | Should -BeLessThan 1
-            Get-SavedImage $out -ErrorAction SilentlyContinue | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
+            # The partial image saved before the stop is gone, and so is any temporary file (.imageedit-*.tmp, hidden).
+            @(Get-SavedImage $out).Name | Should -BeNullOrEmpty
         }
     }
 
@@ -297,8 +301,8 @@ Describe 'Reliable and safe HTTP core' {
             $failures | Should -BeNullOrEmpty
             $results | Should -HaveCount 100
             @($results.SourcePath | Sort-Object -Unique) | Should -HaveCount 100
-            @(Get-SavedImage $out) | Should -HaveCount 100
-            Get-SavedImage $out | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
+            # Exactly one image per input and nothing else: the answers cut short (truncate) left no temporary file.
+            @(Get-SavedImage $out).Name | Sort-Object | Should -Be @(1..100 | ForEach-Object { 'soak-{0:D3}-edited.png' -f $_ })
             $requests = Get-TestApiRequest $server -EditsOnly
             @($requests | Where-Object { $_.status -eq 200 -and $_.outcome -ne 'truncated' }) | Should -HaveCount 100
             @($requests).Count | Should -Be 120

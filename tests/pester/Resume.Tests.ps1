@@ -9,16 +9,6 @@ Describe 'Run record, -Resume and the run summary' {
         $script:samples = Join-Path $PSScriptRoot '../../samples' | Resolve-Path | Select-Object -ExpandProperty Path
         $script:lighthouse = Join-Path $samples 'lighthouse.png'
         $suite = Join-Path $PSScriptRoot '../corpus/pngsuite' | Resolve-Path | Select-Object -ExpandProperty Path
-        function Read-Record([string] $Folder) {
-            $path = Join-Path $Folder 'imageedit-record.jsonl'
-            if (-not (Test-Path $path)) { return }
-            # A run may be appending right now (it holds the file for milliseconds): try again.
-            for ($try = 0; ; $try++) {
-                try { $lines = Get-Content -LiteralPath $path -ErrorAction Stop; break }
-                catch [System.IO.IOException] { if ($try -gt 200) { throw }; Start-Sleep -Milliseconds 10 }
-            }
-            $lines | Where-Object { $_ } | ForEach-Object { try { $_ | ConvertFrom-Json } catch { } }
-        }
 
         # Twenty different real PNGs (their bytes differ, so each is its own request).
         $script:inputs = Join-Path $TestDrive 'inputs'
@@ -39,7 +29,7 @@ Describe 'Run record, -Resume and the run summary' {
                 $async = $ps.BeginInvoke()
                 $watch = [Diagnostics.Stopwatch]::StartNew()
                 while (-not $async.IsCompleted) {
-                    $lines = @(Read-Record $Out).Count
+                    $lines = @(Read-RunRecord $Out -WhileWriting).Count
                     if (($StopAfter -gt 0 -and $lines -ge $StopAfter) -or ($StopAfterMs -gt 0 -and $watch.ElapsedMilliseconds -ge $StopAfterMs)) { $ps.Stop(); break }
                     Start-Sleep -Milliseconds 20
                 }
@@ -61,7 +51,7 @@ Describe 'Run record, -Resume and the run summary' {
     It 'records what made each saved image: sources with their SHA-256, fields, prompt, model, files, request id and usage' {
         $out = Join-Path $TestDrive 'record'
         $results = $twenty[0..1] | Edit-Image -Prompt 'add snow' -Model gpt-image-2 -Quality high -ReferencePath $lighthouse -Count 2 -OutputDirectory $out
-        $record = @(Read-Record $out)
+        $record = @(Read-RunRecord $out -WhileWriting)
         $record | Should -HaveCount 2
         foreach ($result in $results) {
             $line = $record | Where-Object requestId -EQ $result.RequestId
@@ -86,7 +76,7 @@ Describe 'Run record, -Resume and the run summary' {
         $out = Join-Path $TestDrive 'half'
         Set-TestApiScript $server @(@{ delayMs = 250; repeat = 40 })
         Invoke-StoppedBatch -Out $out -StopAfter 10 | Should -BeFalse -Because 'the first run is stopped'
-        $done = @(Read-Record $out)
+        $done = @(Read-RunRecord $out -WhileWriting)
         $done.Count | Should -BeGreaterOrEqual 10
         $done.Count | Should -BeLessThan 20
         Reset-TestApiServer $server
@@ -101,7 +91,7 @@ Describe 'Run record, -Resume and the run summary' {
         $doneNames = $done | ForEach-Object { Split-Path $_.sources[0].path -Leaf }
         $sentNames | Where-Object { $_ -in $doneNames } | Should -BeNullOrEmpty -Because 'nothing already recorded is paid for twice'
         @(Get-SavedImage $out) | Should -HaveCount 20
-        @(Read-Record $out) | Should -HaveCount 20
+        @(Read-RunRecord $out -WhileWriting) | Should -HaveCount 20
         $summary = ($info | Where-Object { 'RunSummary' -in $_.Tags }).MessageData
         $summary.Edited | Should -Be (20 - $done.Count)
         $summary.Resumed | Should -Be $done.Count
@@ -115,14 +105,14 @@ Describe 'Run record, -Resume and the run summary' {
         for ($round = 1; $round -le 10 -and -not $complete; $round++) {
             Reset-TestApiServer $server
             Set-TestApiScript $server @(@{ delayMs = 120; repeat = 40 })
-            $before = @(Read-Record $out | ForEach-Object { Split-Path $_.sources[0].path -Leaf })
+            $before = @(Read-RunRecord $out -WhileWriting | ForEach-Object { Split-Path $_.sources[0].path -Leaf })
             $stopAt = if ($round -lt 6) { $random.Next(80, 900) } else { 0 }
             $complete = Invoke-StoppedBatch -Out $out -StopAfterMs $stopAt -Resume
             $sent = @(Get-TestApiRequest $server -EditsOnly | ForEach-Object { $_.files[0].fileName })
             $sent | Where-Object { $_ -in $before } | Should -BeNullOrEmpty -Because "round $round must not send what the record already had"
         }
         $complete | Should -BeTrue
-        $record = @(Read-Record $out)
+        $record = @(Read-RunRecord $out -WhileWriting)
         $record | Should -HaveCount 20
         @($record | ForEach-Object { $_.sources[0].path } | Sort-Object -Unique) | Should -HaveCount 20
         @(Get-SavedImage $out) | Should -HaveCount 20

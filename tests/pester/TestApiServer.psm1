@@ -68,6 +68,61 @@ function Get-TestApiFault {
     @(Invoke-RestMethod -Uri "$($Server.Root)/_control/faults" | ForEach-Object { $_ })
 }
 
+# Posts to a control route of the server (/_control/<Path>, e.g. "batch-mode" or "batches/<id>/advance") with -Body as
+# JSON ({} when none) and returns its answer.
+function Invoke-TestApiControl {
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)][string] $Path, $Body)
+    $json = if ($null -eq $Body) { '{}' } else { ConvertTo-Json -InputObject $Body -Depth 5 }
+    Invoke-RestMethod -Method Post -Uri "$($Server.Root)/_control/$Path" -Body $json -ContentType 'application/json'
+}
+
+# The lines of every batch input file the server has been given (/_control/batches), one object each.
+function Get-TestApiBatchLine {
+    param([Parameter(Mandatory)] $Server)
+    @(Invoke-RestMethod -Uri "$($Server.Root)/_control/batches" | ForEach-Object { $_ })
+}
+
+# The files the server holds now, through the Files API itself (GET /v1/files), of one -Purpose or all.
+function Get-TestApiFile {
+    param([Parameter(Mandatory)] $Server, [string] $Purpose)
+    $answer = Invoke-RestMethod -Uri "$($Server.BaseUri)/files?limit=10000" -Headers @{ Authorization = "Bearer $($Server.ApiKey)" }
+    @($answer.data | Where-Object { -not $Purpose -or $_.purpose -eq $Purpose })
+}
+
+# The batches the server holds now, through the Batch API itself (GET /v1/batches).
+function Get-TestApiBatch {
+    param([Parameter(Mandatory)] $Server)
+    @((Invoke-RestMethod -Uri "$($Server.BaseUri)/batches?limit=100" -Headers @{ Authorization = "Bearer $($Server.ApiKey)" }).data)
+}
+
+# The lines of an output folder's run record (imageedit-record.jsonl), each as an object; blank lines are skipped.
+# -WhileWriting: for a record a run may be appending to right now: a missing record is no lines, a file held for a
+# moment is read again, and a line not yet whole is left out.
+function Read-RunRecord {
+    param([Parameter(Mandatory)][string] $Folder, [switch] $WhileWriting)
+    $path = Join-Path $Folder 'imageedit-record.jsonl'
+    if (-not $WhileWriting) {
+        return Get-Content -LiteralPath $path | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json }
+    }
+    if (-not (Test-Path -LiteralPath $path)) { return }
+    for ($try = 0; ; $try++) {
+        try { $lines = Get-Content -LiteralPath $path -ErrorAction Stop; break }
+        catch [System.IO.IOException] { if ($try -gt 200) { throw }; Start-Sleep -Milliseconds 10 }
+    }
+    $lines | Where-Object { $_ } | ForEach-Object { try { $_ | ConvertFrom-Json } catch { } }
+}
+
+# Waits until -Condition returns something true, at most -Seconds (a minute by default), and throws naming -What (or the
+# condition) when it does not.
+function Wait-Until {
+    param([Parameter(Mandatory)][scriptblock] $Condition, [string] $What, [int] $Seconds = 60)
+    $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+    while (-not (& $Condition)) {
+        if ([DateTime]::UtcNow -gt $deadline) { throw "Timed out waiting for $(if ($What) { $What } else { $Condition })" }
+        Start-Sleep -Milliseconds 20
+    }
+}
+
 # A PNG of the given size on disk: the signature and IHDR of -HeaderFrom (a small real PNG), one IDAT chunk whose data is
 # left sparse (zeros, not written), and IEND, every chunk with its right CRC, so the file passes the module's checks (the
 # header probe, and the check of the image data while it is sent) without writing its bytes. With -Fill, the image
@@ -192,4 +247,5 @@ function Invoke-FreshPwsh {
 }
 
 Export-ModuleMember -Function Invoke-FreshPwsh, Get-Sha256, Get-SavedImage, Start-TestApiServer, Stop-TestApiServer, Reset-TestApiServer, Get-TestApiRequest, Set-TestApiScript, Set-TestApiFault, Get-TestApiFault,
-    Enter-ImageEditTestSession, Exit-ImageEditTestSession, New-LargePng
+    Enter-ImageEditTestSession, Exit-ImageEditTestSession, New-LargePng, Invoke-TestApiControl, Get-TestApiBatchLine, Get-TestApiFile, Get-TestApiBatch,
+    Read-RunRecord, Wait-Until
