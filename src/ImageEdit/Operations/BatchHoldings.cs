@@ -67,12 +67,7 @@ namespace ImageEdit.Operations
                 {
                     continue;
                 }
-                BatchDto batch;
-                try
-                {
-                    batch = await BatchesApi.GetAsync(connection, line.Id, log, cancellation).ConfigureAwait(false);
-                }
-                catch (ApiException error) when ((int)error.StatusCode == 404)
+                if (await BatchesApi.TryGetAsync(connection, line.Id, log, cancellation).ConfigureAwait(false) is not { } batch)
                 {
                     continue;
                 }

@@ -357,15 +357,8 @@ namespace ImageEdit.Operations
         /// <summary>Whether a file an earlier batch uploaded is still in the Files API, and will be for a new batch's window.</summary>
         private async Task<bool> StillUsableAsync(string fileId, CancellationToken cancellation)
         {
-            try
-            {
-                var file = await FilesApi.GetAsync(_connection, fileId, _sink, cancellation).ConfigureAwait(false);
-                return file.ExpiresAt is null || DateTimeOffset.FromUnixTimeSeconds(file.ExpiresAt.Value) > DateTimeOffset.UtcNow + ReuseMargin;
-            }
-            catch (ApiException error) when ((int)error.StatusCode == 404)
-            {
-                return false;
-            }
+            var file = await FilesApi.TryGetAsync(_connection, fileId, _sink, cancellation).ConfigureAwait(false);
+            return file != null && (file.ExpiresAt is null || DateTimeOffset.FromUnixTimeSeconds(file.ExpiresAt.Value) > DateTimeOffset.UtcNow + ReuseMargin);
         }
 
         private async Task<string> UploadImageAsync(string path, string sha, CancellationToken cancellation)
