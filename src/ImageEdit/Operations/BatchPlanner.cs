@@ -129,8 +129,8 @@ namespace ImageEdit.Operations
             var hashes = request.AllImages
                 .Where(s => s.IsFile).Select(s => s.Value).Distinct().ToDictionary(p => p, RequestFingerprint.HashFile);
             string endpoint = _connection.EditsUri(request.Model).AbsoluteUri;
-            string key = RequestFingerprint.Full(request, endpoint, path => hashes[path]);
-            if (_holdings?.Take(key) is { } holder)
+            var asked = RecordedRequest.Of(request, endpoint, path => hashes[path], Images.FileTarget.Length);
+            if (_holdings?.Take(asked.Key) is { } holder)
             {
                 _sink.Verbose($"{request.Source.Display} is held by {holder.BatchId} ({holder.Status}); not submitted again.");
                 return false;
@@ -160,21 +160,7 @@ namespace ImageEdit.Operations
                         throw FolderStoppedTakingFiles(ex);
                     }
                     _plannedSources.Add(request.SourcePath);
-                    _pendingRecord.Add(new BatchRequestLine
-                    {
-                        Plan = Plan,
-                        CustomId = customId,
-                        Source = request.SourcePath,
-                        Stem = request.Source.Stem,
-                        Count = request.Count ?? 1,
-                        Key = key,
-                        QuickKey = RequestFingerprint.Quick(request, endpoint),
-                        Endpoint = endpoint,
-                        Model = request.Model,
-                        Prompt = request.Prompt,
-                        Fields = request.Fields.Any() ? request.Fields.ToDictionary(f => f.Key.WireName, f => f.Value) : null,
-                        Sources = request.ImagesWithRoles.Select(image => Source(image.Source, image.Role, hashes)).ToList(),
-                    });
+                    _pendingRecord.Add(BatchRequestLine.Of(Plan, customId, request.SourcePath, request.Source.Stem, request.Count ?? 1, asked));
                     if (_pendingRecord.Count >= RecordFlushLines)
                     {
                         FlushRecord();
@@ -425,13 +411,6 @@ namespace ImageEdit.Operations
                 _pendingRecord.Clear();
             }
         }
-
-        private static RecordSource Source(ImageSource image, string role, IReadOnlyDictionary<string, string> hashes) => image.Kind switch
-        {
-            ImageSourceKind.File => new RecordSource { Role = role, Path = image.Value, Length = Images.FileTarget.Length(image.Value), Sha256 = hashes[image.Value] },
-            ImageSourceKind.FileId => new RecordSource { Role = role, FileId = image.Value },
-            _ => new RecordSource { Role = role, Url = image.Identity },
-        };
 
         private sealed class Part
         {

@@ -102,7 +102,7 @@ namespace ImageEdit.Operations
                     if (collected.TryGetValue(id, out var earlier) && Unchanged(earlier))
                     {
                         _tally.AddResumed();
-                        _sink.WriteObject(Output(earlier, request, resumed: true));
+                        _sink.WriteObject(RecordedResults.Result(earlier, _record.Folder, request.Source, request.Model, resumed: true));
                         continue;
                     }
                     _tally.AddFailed();
@@ -153,7 +153,7 @@ namespace ImageEdit.Operations
                 {
                     seen.Add(customId);
                     _tally.AddResumed();
-                    _sink.WriteObject(Output(earlier, request, resumed: true));
+                    _sink.WriteObject(RecordedResults.Result(earlier, _record.Folder, request.Source, request.Model, resumed: true));
                     return;
                 }
                 if (_writer.StoppedTakingFiles != null && requests.Lost is null)
@@ -285,7 +285,7 @@ namespace ImageEdit.Operations
                     failures.Add(saved.Failure);
                     continue;
                 }
-                files.Add(new RecordFile { Name = Path.GetFileName(saved.Path), Kind = "edited", Index = image.Index, Length = saved.Length, Sha256 = saved.Sha256Hex });
+                files.Add(RecordFile.Of(saved, "edited", image.Index));
                 if (saved.Adopted)
                 {
                     adopted++;
@@ -294,27 +294,11 @@ namespace ImageEdit.Operations
                 }
                 _sink.Verbose($"Saved {saved.Path}");
             }
-            var entry = new RecordEntry
-            {
-                Time = DateTimeOffset.UtcNow,
-                Key = request.Key,
-                QuickKey = request.QuickKey,
-                Cmdlet = "Receive-ImageEditBatch",
-                Endpoint = request.Endpoint,
-                BodyForm = "json",
-                Model = request.Model,
-                Prompt = request.Prompt,
-                Fields = request.Fields,
-                Sources = request.Sources,
-                Files = files,
-                RequestId = requestId,
-                BatchId = batchId,
-                CustomId = customId,
-                // A batch line is one try from here (the Batch API's own retries are its business) at half price.
-                Cost = _prices.Cost(request.Model, answer.Usage, batch: true),
-                Attempts = 1,
-            };
-            entry.TakeAnswer(answer);
+            // A batch line is one try from here (the Batch API's own retries are its business) at half price.
+            var entry = RecordEntry.Of(request.Asked(), "Receive-ImageEditBatch", "json", files, requestId, answer,
+                _prices.Cost(request.Model, answer.Usage, batch: true), attempts: 1);
+            entry.BatchId = batchId;
+            entry.CustomId = customId;
             if (failures.Count == 0 && files.Count > 0)
             {
                 try
@@ -339,7 +323,7 @@ namespace ImageEdit.Operations
             {
                 _tally.AddEdited(data.Count(d => d.Path != null) - adopted, answer.Usage, entry.Cost);
             }
-            _sink.WriteObject(Result(entry, request, data, collectedBefore));
+            _sink.WriteObject(RecordedResults.Result(entry, data, request.Source, request.Model, collectedBefore));
             foreach (var failure in failures)
             {
                 _sink.WriteError(ErrorRecordFactory.Create(failure, request.Source));
@@ -359,15 +343,6 @@ namespace ImageEdit.Operations
             line.TryAppendTo(_record);
             _sink.WriteError(error);
         }
-
-        private ImageEditResult Output(RecordEntry entry, BatchRequestLine request, bool resumed) =>
-            Result(entry, request, entry.Files.OrderBy(f => f.Index).Select(f => new ImageEditData(f.Index, null, null, null, f.ToSaved(_record.Folder))).ToList(), resumed);
-
-        /// <summary>The result of a request: its images (saved, or held because they could not be) and what the record says of the answer.</summary>
-        private static ImageEditResult Result(RecordEntry entry, BatchRequestLine request, List<ImageEditData> data, bool resumed = false) =>
-            new ImageEditResult(WireMapping.FromUnixTime(Math.Max(0, Math.Min(entry.Created, 253402300799))), entry.Background, data, entry.OutputFormat, entry.Quality,
-                entry.Size, WireMapping.ToUsage(entry.Usage?.ToDto()), request.Source, request.Model, entry.RequestId, resumed)
-            { Cost = entry.Cost, Attempts = entry.Attempts ?? 0 };
 
         private bool Unchanged(RecordEntry entry) => entry.Files.Count > 0 && entry.Files.All(f => f.IsUnchanged(_record.Folder));
 
