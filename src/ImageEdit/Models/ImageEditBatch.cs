@@ -43,7 +43,7 @@ namespace ImageEdit.Models
         public string[] Errors { get; }
 
         /// <summary>True once the batch will change no more: completed, failed, expired or cancelled.</summary>
-        public bool IsFinished => Status is "completed" or "failed" or "expired" or "cancelled";
+        public bool IsFinished => Responses.BatchDto.IsFinishedStatus(Status);
 
         public override string ToString() => $"{Id} ({Status}, {RequestCounts})";
     }

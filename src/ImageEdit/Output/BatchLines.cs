@@ -81,6 +81,17 @@ namespace ImageEdit.Output
         [JsonPropertyName("inputFileId")] public string InputFileId { get; set; } = "";
         /// <summary>The pending line this batch settles.</summary>
         [JsonPropertyName("pending")] public string? Pending { get; set; }
+
+        /// <summary>Whether this batch carries a request line: the same plan, and the line's number (the end of its custom_id) in this batch's range.</summary>
+        public bool Carries(BatchRequestLine line)
+        {
+            if (line.Plan != Plan
+                || !int.TryParse(line.CustomId.Substring(line.CustomId.LastIndexOf('-') + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+            {
+                return false;
+            }
+            return index >= FirstLine && index < FirstLine + Requests;
+        }
     }
 
     // Calls that are not idempotent (an upload, creating a batch) are announced in the record before they are sent, so

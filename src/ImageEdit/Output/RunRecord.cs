@@ -199,6 +199,10 @@ namespace ImageEdit.Output
             }
         }
 
+        /// <summary>The request keys of the lines whose saved files are all still there, unchanged: inputs that have their result.</summary>
+        public HashSet<string> KeysWithResults() =>
+            new HashSet<string>(StreamEntries().Where(e => e.Files.All(f => f.IsUnchanged(Folder))).Select(e => e.Key), StringComparer.Ordinal);
+
         /// <summary>Appends other kinds of lines (a batch's uploads, requests and jobs), each object one line, all under one lock.</summary>
         public void AppendObjects(IEnumerable<object> items) =>
             AppendLines(items.Select(item => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(item, item.GetType(), Json) + "\n")).ToList());
