@@ -5,6 +5,7 @@ using System.Management.Automation;
 using ImageEdit.Pipeline;
 using ImageEdit.Requests;
 using Microsoft.PowerShell.Commands;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Commands
 {

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using ImageEdit.Http;
 using ImageEdit.Output;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Operations
 {
@@ -11,8 +12,8 @@ namespace ImageEdit.Operations
     internal static class BatchLineErrors
     {
         /// <summary>A request the batch ended before (it expired, failed or was cancelled first): nothing was paid, and -Resume sends it again.</summary>
-        public static Pipeline.LocalCheckException NotRun(string batchId, BatchRequestLine request, string customId, string why) =>
-            new Pipeline.LocalCheckException("BatchRequestNotRun", System.Management.Automation.ErrorCategory.OperationStopped, request.Source,
+        public static LocalCheckException NotRun(string batchId, BatchRequestLine request, string customId, string why) =>
+            new LocalCheckException("BatchRequestNotRun", System.Management.Automation.ErrorCategory.OperationStopped, request.Source,
                 $"The batch {batchId} ended before the request for {request.Source} ({customId}) ran{(why.Length > 0 ? ": " + why.TrimEnd('.') : "")}.",
                 "Start the batch again with Start-ImageEditBatch -Resume and the same inputs: only what has no result yet is sent.");
 

@@ -12,6 +12,7 @@ using ImageEdit.Models;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
 using ImageEdit.Responses;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Operations
 {
@@ -52,7 +53,7 @@ namespace ImageEdit.Operations
             var carried = batches.LastOrDefault(b => b.Id == batch.Id);
             if (carried is null)
             {
-                throw new Pipeline.LocalCheckException("BatchNotInRecord", System.Management.Automation.ErrorCategory.ObjectNotFound, batch.Id,
+                throw new LocalCheckException("BatchNotInRecord", System.Management.Automation.ErrorCategory.ObjectNotFound, batch.Id,
                     $"The run record in {_record.Folder} does not list {batch.Id}, so which request is which input is not known here.",
                     "Pass the -OutputDirectory the batch was started with (Get-ImageEditBatch -OutputDirectory <folder> lists its batches).");
             }
@@ -210,7 +211,7 @@ namespace ImageEdit.Operations
                 {
                     continue;
                 }
-                var saved = image.File.Commit();
+                var saved = image.PendingFile()!.Commit();
                 data.Add(new ImageEditData(image.Index, null, null, null, saved));
                 if (saved.Path is null)
                 {

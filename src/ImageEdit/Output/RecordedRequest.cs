@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using ImageEdit.Models;
 using ImageEdit.Requests;
 
 namespace ImageEdit.Output
