@@ -71,7 +71,7 @@ namespace ImageEdit.Operations
                 {
                     continue;
                 }
-                bool running = !batch.IsFinished;
+                bool running = !Models.ImageEditBatch.IsFinishedStatus(batch.Status);
                 var holder = new Holder(batch, running);
                 var answered = running || string.IsNullOrEmpty(batch.OutputFileId)
                     ? null

@@ -103,7 +103,7 @@ namespace ImageEdit.Operations
                         ReceiveAgainAdvice), request.Source));
                 }
             }
-            else if (missing.Count > 0 && batch.IsFinished)
+            else if (missing.Count > 0 && ImageEditBatch.IsFinishedStatus(batch.Status))
             {
                 string why = batch.Status == "failed" && batch.Errors?.Data?.Count > 0
                     ? "failed: " + string.Join("; ", batch.Errors.Data.Take(3).Select(e => e.Message?.TrimEnd('.')))

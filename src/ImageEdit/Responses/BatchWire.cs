@@ -9,12 +9,6 @@ namespace ImageEdit.Responses
     {
         [JsonPropertyName("id")] public string Id { get; set; } = "";
         [JsonPropertyName("status")] public string Status { get; set; } = "";
-
-        /// <summary>Whether a batch in this status will change no more: completed, failed, expired or cancelled.</summary>
-        public static bool IsFinishedStatus(string status) => status is "completed" or "failed" or "expired" or "cancelled";
-
-        /// <summary>True once the batch will change no more.</summary>
-        [JsonIgnore] public bool IsFinished => IsFinishedStatus(Status);
         [JsonPropertyName("input_file_id")] public string? InputFileId { get; set; }
         [JsonPropertyName("output_file_id")] public string? OutputFileId { get; set; }
         [JsonPropertyName("error_file_id")] public string? ErrorFileId { get; set; }
