@@ -132,26 +132,7 @@ namespace ImageEdit.Commands
             IgnoreFieldsOfProviderItems();
             var resolver = new InputPathResolver(this);
             var inputs = new InputSources(this, resolver).Resolve(ParameterSetName == LiteralPathSet ? LiteralPath : null, ParameterSetName == LiteralPathSet ? null : Path, ImageUrl, FileId);
-            List<ImageSource> references;
-            ImageSource? mask;
-            ImageSource? markup;
-            LocalCheckException? companionError = null;
-            try
-            {
-                references = resolver.ResolveMany(ReferencePath, "ReferencePath").Select(ImageSource.File)
-                    .Concat((ReferenceUrl ?? Array.Empty<string>()).Select(ImageSource.Url))
-                    .Concat((ReferenceFileId ?? Array.Empty<string>()).Select(ImageSource.FileId))
-                    .ToList();
-                mask = InputSources.OneMask(resolver, Mask, MaskUrl, MaskFileId);
-                markup = InputSources.OneMarkup(resolver, Markup, MarkupUrl, MarkupFileId);
-            }
-            catch (LocalCheckException ex)
-            {
-                companionError = ex;
-                references = new List<ImageSource>();
-                mask = null;
-                markup = null;
-            }
+            var companions = Companions.Resolve(resolver, ReferencePath, ReferenceUrl, ReferenceFileId, (Mask, MaskUrl, MaskFileId), (Markup, MarkupUrl, MarkupFileId));
 
             foreach (var input in inputs)
             {
@@ -161,14 +142,14 @@ namespace ImageEdit.Commands
                     _tally.AddFailed();
                     continue;
                 }
-                if (companionError != null)
+                if (companions.Error != null)
                 {
                     // A missing reference image or mask fails each input it was meant for, named by that input.
-                    WriteError(ErrorRecordFactory.Create(companionError, input.Source!.Identity));
+                    WriteError(ErrorRecordFactory.Create(companions.Error, input.Source!.Identity));
                     _tally.AddFailed();
                     continue;
                 }
-                var request = BuildRequest(input.Source!, references, mask, markup);
+                var request = BuildRequest(input.Source!, companions.References, companions.Mask, companions.Markup);
                 if (Check(request))
                 {
                     Submit(request);

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
@@ -120,5 +121,43 @@ namespace ImageEdit.Commands
         }
 
         private static ResolvedSource Failed(LocalCheckException error) => new ResolvedSource(null, ErrorRecordFactory.Create(error, error.Target));
+    }
+
+    /// <summary>
+    /// What goes with every input of one piped object: the reference images (-ReferencePath, then -ReferenceUrl, then
+    /// -ReferenceFileId), the mask and the markup image; or the error that fails each of its inputs.
+    /// </summary>
+    internal sealed class Companions
+    {
+        private Companions(IReadOnlyList<ImageSource> references, ImageSource? mask, ImageSource? markup, LocalCheckException? error)
+        {
+            References = references;
+            Mask = mask;
+            Markup = markup;
+            Error = error;
+        }
+
+        public IReadOnlyList<ImageSource> References { get; }
+        public ImageSource? Mask { get; }
+        public ImageSource? Markup { get; }
+        public LocalCheckException? Error { get; }
+
+        public static Companions Resolve(InputPathResolver resolver, string[]? referencePaths, string[]? referenceUrls, string[]? referenceFileIds,
+            (string? Path, string? Url, string? FileId) mask, (string? Path, string? Url, string? FileId) markup)
+        {
+            try
+            {
+                var references = resolver.ResolveMany(referencePaths, "ReferencePath").Select(ImageSource.File)
+                    .Concat((referenceUrls ?? Array.Empty<string>()).Select(ImageSource.Url))
+                    .Concat((referenceFileIds ?? Array.Empty<string>()).Select(ImageSource.FileId))
+                    .ToList();
+                return new Companions(references, InputSources.OneMask(resolver, mask.Path, mask.Url, mask.FileId),
+                    InputSources.OneMarkup(resolver, markup.Path, markup.Url, markup.FileId), null);
+            }
+            catch (LocalCheckException ex)
+            {
+                return new Companions(Array.Empty<ImageSource>(), null, null, ex);
+            }
+        }
     }
 }

@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Threading;
 using ImageEdit.Http;
 using ImageEdit.Images;
-using ImageEdit.Models;
 
 namespace ImageEdit.Requests
 {

@@ -2,7 +2,6 @@ using System;
 using System.Threading;
 using ImageEdit.Http;
 using ImageEdit.Images;
-using ImageEdit.Models;
 
 namespace ImageEdit.Requests
 {

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using ImageEdit.Images;
-using ImageEdit.Models;
 
 namespace ImageEdit.Requests
 {

@@ -1,4 +1,3 @@
-using ImageEdit.Models;
 using static ImageEdit.Rules.Refusal;
 using ImageEdit.Requests;
 

@@ -1,7 +1,6 @@
 using System;
 using System.Globalization;
 using System.Linq;
-using ImageEdit.Models;
 using ImageEdit.Requests;
 using static ImageEdit.Rules.Refusal;
 

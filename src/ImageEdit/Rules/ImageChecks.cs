@@ -3,8 +3,6 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using ImageEdit.Images;
-using ImageEdit.Models;
-using ImageEdit.Pipeline;
 using ImageEdit.Requests;
 using static ImageEdit.Rules.Refusal;
 

@@ -1,7 +1,6 @@
 using System;
 using System.Linq;
 using ImageEdit.Images;
-using ImageEdit.Models;
 using ImageEdit.Requests;
 using static ImageEdit.Rules.Refusal;
 

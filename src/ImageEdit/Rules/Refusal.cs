@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using ImageEdit.Pipeline;
 
 namespace ImageEdit.Rules
 {

@@ -5,9 +5,6 @@ using System.IO;
 using System.Management.Automation;
 using ImageEdit.Http;
 using ImageEdit.Images;
-using ImageEdit.Models;
-using ImageEdit.Operations;
-using ImageEdit.Pipeline;
 using ImageEdit.Requests;
 using System.Linq;
 
