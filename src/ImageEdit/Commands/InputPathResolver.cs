@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using ImageEdit.Pipeline;
+using ImageEdit.Requests;
 using Microsoft.PowerShell.Commands;
 using ImageEdit.Rules;
 
@@ -21,8 +22,8 @@ namespace ImageEdit.Commands
             _cmdlet = cmdlet;
         }
 
-        /// <summary>One input, expanded; each result is either a file path or the error that explains why it is not one.</summary>
-        public IEnumerable<ResolvedInput> ResolveInput(string input, bool literal)
+        /// <summary>One input, expanded; each result is either a file or the error that explains why it is not one.</summary>
+        public IEnumerable<ResolvedSource> ResolveInput(string input, bool literal)
         {
             IReadOnlyList<string> paths;
             try
@@ -31,15 +32,15 @@ namespace ImageEdit.Commands
             }
             catch (LocalCheckException ex)
             {
-                return new[] { new ResolvedInput(null, ErrorRecordFactory.Create(ex, ex.Target)) };
+                return new[] { new ResolvedSource(null, ErrorRecordFactory.Create(ex, ex.Target)) };
             }
-            var results = new List<ResolvedInput>(paths.Count);
+            var results = new List<ResolvedSource>(paths.Count);
             foreach (var path in paths)
             {
                 results.Add(Directory.Exists(path)
-                    ? new ResolvedInput(null, ErrorRecordFactory.Create(new LocalCheckException("PathIsDirectory", ErrorCategory.InvalidArgument, path,
+                    ? new ResolvedSource(null, ErrorRecordFactory.Create(new LocalCheckException("PathIsDirectory", ErrorCategory.InvalidArgument, path,
                         $"{path} is a folder, not an image file.", "Pass image files, e.g. Get-ChildItem <folder> -File."), path))
-                    : new ResolvedInput(path, null));
+                    : new ResolvedSource(ImageSource.File(path), null));
             }
             return results;
         }
@@ -146,17 +147,5 @@ namespace ImageEdit.Commands
         private static bool LooksLikeUrl(string input) =>
             input.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || input.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
             || input.StartsWith("data:", StringComparison.OrdinalIgnoreCase);
-    }
-
-    internal sealed class ResolvedInput
-    {
-        public ResolvedInput(string? path, ErrorRecord? error)
-        {
-            Path = path;
-            Error = error;
-        }
-
-        public string? Path { get; }
-        public ErrorRecord? Error { get; }
     }
 }

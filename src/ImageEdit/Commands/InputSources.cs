@@ -72,13 +72,13 @@ namespace ImageEdit.Commands
                     default:
                         foreach (var resolved in _resolver.ResolveInput(value, literal: name == "-LiteralPath"))
                         {
-                            if (resolved.Path != null && string.Equals(System.IO.Path.GetFileName(resolved.Path), Output.RunRecord.FileName, System.StringComparison.OrdinalIgnoreCase))
+                            if (resolved.Source is { } file && string.Equals(System.IO.Path.GetFileName(file.Value), Output.RunRecord.FileName, System.StringComparison.OrdinalIgnoreCase))
                             {
                                 // "Get-ChildItem $out | Edit-Image ...": the folder's own run record is not an image to edit.
-                                _cmdlet.WriteVerbose($"Skipped {resolved.Path}: it is a run record, not an image.");
+                                _cmdlet.WriteVerbose($"Skipped {file.Value}: it is a run record, not an image.");
                                 continue;
                             }
-                            yield return resolved.Error != null ? new ResolvedSource(null, resolved.Error) : new ResolvedSource(ImageSource.File(resolved.Path!), null);
+                            yield return resolved;
                         }
                         break;
                 }
@@ -121,19 +121,6 @@ namespace ImageEdit.Commands
         }
 
         private static ResolvedSource Failed(LocalCheckException error) => new ResolvedSource(null, ErrorRecordFactory.Create(error, error.Target));
-    }
-
-    /// <summary>One input: the image source, or the error that explains why it is not one.</summary>
-    internal sealed class ResolvedSource
-    {
-        public ResolvedSource(ImageSource? source, ErrorRecord? error)
-        {
-            Source = source;
-            Error = error;
-        }
-
-        public ImageSource? Source { get; }
-        public ErrorRecord? Error { get; }
     }
 
     /// <summary>

@@ -17,11 +17,10 @@ namespace ImageEdit.Http
     /// </summary>
     internal sealed class ApiClient
     {
-        private const int MaximumRedirects = 5;
         private static readonly Lazy<HttpClient> Shared = new Lazy<HttpClient>(CreateHttpClient);
         private readonly ApiConnection _connection;
         private readonly ILog _log;
-        private readonly HttpClient _http;
+        private readonly RedirectingSender _sender;
         private readonly RetryPolicy _retryPolicy;
         private readonly RateLimitGate _gate;
 
@@ -45,7 +44,7 @@ namespace ImageEdit.Http
             _connection = connection;
             _log = log;
             _progress = progress;
-            _http = http ?? Shared.Value;
+            _sender = new RedirectingSender(connection, log, http ?? Shared.Value);
             _retryPolicy = retryPolicy ?? new RetryPolicy();
             _gate = RateLimitGate.For(connection.BaseUri);
         }
@@ -116,7 +115,7 @@ namespace ImageEdit.Http
                     var upload = call.UploadBytes > 0 ? _progress?.Begin(call.Subject, call.UploadBytes) : null;
                     try
                     {
-                        response = await SendFollowingRedirectsAsync(call, tryContext.Token, upload is null ? null : upload.Report).ConfigureAwait(false);
+                        response = await _sender.SendAsync(call, tryContext.Token, upload is null ? null : upload.Report).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -161,21 +160,21 @@ namespace ImageEdit.Http
                 {
                     throw;
                 }
-                catch (Exception ex) when (Refused(ex) is { } refused)
+                catch (Exception ex) when (FailedTries.Refused(ex) is { } refused)
                 {
                     // A file found broken while it was sent: asking again would send the same broken bytes.
                     throw refused;
                 }
-                catch (Exception ex) when (IsTransient(ex, tryContext))
+                catch (Exception ex) when (FailedTries.IsTransient(ex, tryContext))
                 {
-                    bool unknown = !NeverReachedServer(ex);
+                    bool unknown = !FailedTries.NeverReachedServer(ex);
                     if (unknown && !tryContext.IsCommitted)
                     {
                         lostAnswers++;
                     }
                     if (tryContext.IsCommitted || attempt >= _connection.MaximumRetryCount)
                     {
-                        var giveUp = GiveUp(ex, tryContext, response, attempt + 1, call.Billed && findEarlierOutcome is null ? lostAnswers : 0);
+                        var giveUp = FailedTries.GiveUp(ex, tryContext, response, attempt + 1, _connection, call.Billed && findEarlierOutcome is null ? lostAnswers : 0);
                         if (unknown && findEarlierOutcome != null && !tryContext.IsCommitted)
                         {
                             pendingGiveUp = giveUp;
@@ -185,12 +184,12 @@ namespace ImageEdit.Http
                             throw giveUp;
                         }
                         wait = TimeSpan.Zero;
-                        failure = Describe(ex, tryContext);
+                        failure = FailedTries.Describe(ex, tryContext, _connection);
                     }
                     else
                     {
                         wait = _retryPolicy.Delay(attempt, null);
-                        failure = Describe(ex, tryContext);
+                        failure = FailedTries.Describe(ex, tryContext, _connection);
                     }
                     outcomeUnknown = unknown;
                     answerLost = unknown;
@@ -239,7 +238,7 @@ namespace ImageEdit.Http
             }
             catch (Exception ex) when (!(ex is OperationCanceledException && cancellation.IsCancellationRequested))
             {
-                throw new ApiConnectionException($"{call.Subject}: try {triesSoFar} may have taken effect, and looking for what it made failed ({Innermost(ex).Message.TrimEnd('.')}); " +
+                throw new ApiConnectionException($"{call.Subject}: try {triesSoFar} may have taken effect, and looking for what it made failed ({FailedTries.Innermost(ex).Message.TrimEnd('.')}); " +
                     "it was not sent again, so that it is not made twice.", null, null, ex)
                 {
                     Advice = "Run the command again once the API answers (with -Resume where the command has it): it looks once more for what this try made " +
@@ -255,50 +254,6 @@ namespace ImageEdit.Http
                 ? $"{call.Subject}: looked for what try {triesSoFar} may have made and found none."
                 : $"{call.Subject}: try {triesSoFar} may have taken effect; looked for what it made and found none: sending it again.");
             return null;
-        }
-
-        /// <summary>A failure to connect at all: the request never reached the server, so it made nothing there.</summary>
-        private static bool NeverReachedServer(Exception ex)
-        {
-            for (Exception? inner = ex; inner != null; inner = inner.InnerException)
-            {
-                if (inner is System.Net.Sockets.SocketException socket
-                    && (socket.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused || socket.SocketErrorCode == System.Net.Sockets.SocketError.HostNotFound))
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(ApiCall call, CancellationToken token, Action<long>? bytesSent)
-        {
-            Uri target = call.Uri;
-            bool sameOrigin = true;
-            for (int redirects = 0; ; redirects++)
-            {
-                using var message = new HttpRequestMessage(call.Method, target)
-                {
-                    Content = call.BuildBody?.Invoke(token, bytesSent),
-                };
-                if (sameOrigin)
-                {
-                    _connection.ApplyCredentials(message);
-                }
-                _log.Debug("Request headers: " + string.Join("; ", message.Headers.Select(h =>
-                    h.Key + ": " + (IsSecretHeader(h.Key) ? SecretPlaceholder(h.Key) : string.Join(", ", h.Value)))));
-                var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
-                int status = (int)response.StatusCode;
-                if ((status != 307 && status != 308) || response.Headers.Location is null || redirects >= MaximumRedirects)
-                {
-                    return response;
-                }
-                var next = response.Headers.Location.IsAbsoluteUri ? response.Headers.Location : new Uri(target, response.Headers.Location);
-                sameOrigin &= Uri.Compare(next, _connection.BaseUri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
-                _log.Verbose($"HTTP {status}: redirected to {next.GetLeftPart(UriPartial.Path)}" + (sameOrigin ? "" : " (another origin: sent without credentials)"));
-                response.Dispose();
-                target = next;
-            }
         }
 
         private static async Task<ApiException> ReadErrorAsync(HttpResponseMessage response, string? requestId, CancellationToken token)
@@ -323,72 +278,8 @@ namespace ImageEdit.Http
             return buffer;
         }
 
-        private static bool IsSecretHeader(string name) =>
-            name.Equals("Authorization", StringComparison.OrdinalIgnoreCase) || name.Equals("api-key", StringComparison.OrdinalIgnoreCase);
-
-        private static string SecretPlaceholder(string name) =>
-            name.Equals("Authorization", StringComparison.OrdinalIgnoreCase) ? "Bearer (hidden)" : "(hidden)";
-
         internal static string? RequestId(HttpResponseMessage response) =>
             response.Headers.TryGetValues("x-request-id", out var values) ? values.FirstOrDefault() : null;
-
-        /// <summary>What a transient failure was, in a few words for Verbose.</summary>
-        private string Describe(Exception ex, TryContext context) =>
-            context.TimedOut ? $"no answer within {_connection.Timeout.TotalSeconds:0} s" : Innermost(ex).Message;
-
-        /// <summary>The error a transient failure becomes once it is not tried again: a timeout, or a lost connection with what was known of the answer.</summary>
-        /// <param name="billedLost">For a billed call, how many tries reached the API and lost their answer (each may have been paid for).</param>
-        private Exception GiveUp(Exception ex, TryContext context, HttpResponseMessage? response, int tries, int billedLost = 0)
-        {
-            string after = tries > 1 ? $" Gave up after {tries} tries." : "";
-            if (ex is TransientAnswerException { FinalError: { } final })
-            {
-                return final;
-            }
-            // Advice that would not pay again blindly: every such try may have been carried out and billed.
-            string? billed = billedLost == 0 ? null
-                : $" {(billedLost == 1 ? "That try" : $"Each of {billedLost} tries")} reached the API and lost its answer, so the API may have carried it out and billed it.";
-            if (context.TimedOut)
-            {
-                string message = $"The API sent nothing for {_connection.Timeout.TotalSeconds:0} s (-TimeoutSec); the request was abandoned.{after}";
-                return billed is null ? new TimeoutException(message, ex)
-                    : new AdvisedTimeoutException(message + billed, "Raise -TimeoutSec (the API may need longer to answer), then run the command again with -Resume, " +
-                        "which sends only inputs that have no saved result; raising -MaximumRetryCount would send it, and may bill it, again.", ex);
-            }
-            string? requestId = response is null ? null : RequestId(response);
-            string answer = response is null ? "before any answer arrived" : $"while reading the HTTP {(int)response.StatusCode} answer" + (requestId is null ? "" : $" (request id {requestId})");
-            return new ApiConnectionException($"The connection to {_connection.Origin} failed {answer}: {Innermost(ex).Message}{after}{billed}",
-                response?.StatusCode, requestId, ex)
-            {
-                Advice = billed is null ? null : "Something between here and the API cuts its answers off (a proxy, a firewall, the network): fix that, then run the command " +
-                    "again with -Resume, which sends only inputs that have no saved result; raising -MaximumRetryCount would send, and may bill, it again.",
-            };
-        }
-
-        private static Exception Innermost(Exception ex)
-        {
-            while (ex.InnerException != null && !(ex is TransientAnswerException))
-            {
-                ex = ex.InnerException;
-            }
-            return ex;
-        }
-
-        private static BodyRefusedException? Refused(Exception ex)
-        {
-            for (Exception? inner = ex; inner != null; inner = inner.InnerException)
-            {
-                if (inner is BodyRefusedException refused)
-                {
-                    return refused;
-                }
-            }
-            return null;
-        }
-
-        private static bool IsTransient(Exception ex, TryContext context) =>
-            context.TimedOut || ex is HttpRequestException || ex is TransientAnswerException
-            || (ex is IOException && !(ex is FileNotFoundException || ex is DirectoryNotFoundException || ex is PathTooLongException));
 
         private static HttpClient CreateHttpClient()
         {
@@ -403,34 +294,5 @@ namespace ImageEdit.Http
             client.DefaultRequestHeaders.UserAgent.ParseAdd("ImageEdit-PowerShell/" + typeof(ApiClient).Assembly.GetName().Version?.ToString(3));
             return client;
         }
-    }
-
-    /// <summary>The connection failed (refused, dropped, cut short) and was not, or no longer, tried again.</summary>
-    public sealed class ApiConnectionException : Exception
-    {
-        public ApiConnectionException(string message, HttpStatusCode? statusCode, string? requestId, Exception inner) : base(message, inner)
-        {
-            StatusCode = statusCode;
-            RequestId = requestId;
-        }
-
-        /// <summary>The status of the answer that was being read, when one had arrived.</summary>
-        public HttpStatusCode? StatusCode { get; }
-        public string? RequestId { get; }
-
-        /// <summary>What to do, when the core knows better than the general advice (tries that may have been billed, a look that failed).</summary>
-        public string? Advice { get; set; }
-    }
-
-    /// <summary>A 2xx answer that could not be used (cut short mid-body, say) and may be asked for again.</summary>
-    internal sealed class TransientAnswerException : Exception
-    {
-        public TransientAnswerException(string message, Exception? inner = null, Exception? finalError = null) : base(message, inner)
-        {
-            FinalError = finalError;
-        }
-
-        /// <summary>The error to report when no try does better, instead of a connection failure.</summary>
-        public Exception? FinalError { get; }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Net;
+using System.Threading.Tasks;
 
 namespace ImageEdit.Http
 {
@@ -21,6 +22,22 @@ namespace ImageEdit.Http
             Param = param;
             Code = code;
             RequestId = requestId;
+        }
+
+        /// <summary>
+        /// What a GET of one object returns, or null when the API answers 404: the object is gone (deleted, expired, or
+        /// never there). Every other failure is thrown as it is.
+        /// </summary>
+        internal static async Task<T?> NullWhenNotFoundAsync<T>(Task<T> get) where T : class
+        {
+            try
+            {
+                return await get.ConfigureAwait(false);
+            }
+            catch (ApiException error) when ((int)error.StatusCode == 404)
+            {
+                return null;
+            }
         }
 
         public HttpStatusCode StatusCode { get; }

@@ -40,19 +40,19 @@ namespace ImageEdit.Http
         public void AddText(string name, string value)
         {
             string head = $"--{_boundary}\r\nContent-Disposition: form-data; name=\"{Escape(name)}\"\r\n\r\n";
-            _parts.Add(new Part(Utf8.GetBytes(head), Utf8.GetBytes(value), null, 0, null));
+            _parts.Add(new Part(Utf8.GetBytes(head), Utf8.GetBytes(value), null));
         }
 
         /// <summary>
-        /// Adds a file part (a symbolic link sends its target's bytes). Its length, when not given, is taken now; it must
-        /// not change before it is sent. <paramref name="check"/> makes a check that sees the bytes as they go.
+        /// Adds a file part (a symbolic link sends its target's bytes). <paramref name="length"/> is the length of the bytes
+        /// reading the path gives (the caller asks the file); it must not change before it is sent. <paramref name="check"/>
+        /// makes a check that sees the bytes as they go.
         /// </summary>
-        public void AddFile(string name, string path, string contentType, long? knownLength = null, Func<IBodyCheck>? check = null)
+        public void AddFile(string name, string path, string contentType, long length, Func<IBodyCheck>? check = null)
         {
-            long length = knownLength ?? Images.FileTarget.Length(path);
             string head = $"--{_boundary}\r\nContent-Disposition: form-data; name=\"{Escape(name)}\"; filename=\"{Escape(Path.GetFileName(path))}\"\r\n" +
                           $"Content-Type: {contentType}\r\n\r\n";
-            _parts.Add(new Part(Utf8.GetBytes(head), null, path, length, check));
+            _parts.Add(new Part(Utf8.GetBytes(head), null, new FileToSend(path, length, check)));
         }
 
         protected override bool TryComputeLength(out long length)
@@ -60,7 +60,7 @@ namespace ImageEdit.Http
             length = 0;
             foreach (var part in _parts)
             {
-                length += part.Head.Length + (part.Text?.Length ?? part.FileLength) + 2;
+                length += part.Head.Length + (part.Text?.Length ?? part.File!.Length) + 2;
             }
             length += ClosingBytes().Length;
             return true;
@@ -73,7 +73,7 @@ namespace ImageEdit.Http
             long largestFile = 0;
             foreach (var part in _parts)
             {
-                largestFile = Math.Max(largestFile, part.FileLength);
+                largestFile = Math.Max(largestFile, part.File?.Length ?? 0);
             }
             byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, Math.Min(CopyBufferSize, largestFile)));
             try
@@ -99,44 +99,13 @@ namespace ImageEdit.Http
                 }
                 else
                 {
-                    sent = await CopyFileAsync(part, stream, buffer, sent).ConfigureAwait(false);
+                    sent = await part.File!.SendAsync(buffer, buffer.Length, (count, _) => stream.WriteAsync(buffer, 0, count, _cancellation), FileSent, _bytesSent, sent, _cancellation)
+                        .ConfigureAwait(false);
                 }
                 await stream.WriteAsync(lineEnd, 0, 2, _cancellation).ConfigureAwait(false);
             }
             byte[] closing = ClosingBytes();
             await stream.WriteAsync(closing, 0, closing.Length, _cancellation).ConfigureAwait(false);
-        }
-
-        private async Task<long> CopyFileAsync(Part part, Stream destination, byte[] buffer, long sent)
-        {
-            using var file = new FileStream(part.FilePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            using var digest = FileSent is null ? null : new SendingDigest(part.FilePath!);
-            var check = part.Check?.Invoke();
-            long remaining = part.FileLength;
-            while (remaining > 0)
-            {
-                int read = await file.ReadAsync(buffer, 0, (int)Math.Min(buffer.Length, remaining), _cancellation).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    throw new IOException($"{part.FilePath} became shorter while it was being sent; the request was abandoned.");
-                }
-                digest?.Append(buffer, 0, read);
-                check?.Append(buffer, 0, read);
-                await destination.WriteAsync(buffer, 0, read, _cancellation).ConfigureAwait(false);
-                remaining -= read;
-                sent += read;
-                _bytesSent?.Invoke(sent);
-            }
-            if (file.Length != part.FileLength)
-            {
-                throw new IOException($"{part.FilePath} changed length while it was being sent; the request was abandoned.");
-            }
-            check?.Finish();
-            if (digest != null)
-            {
-                FileSent!(digest.Finish());
-            }
-            return sent;
         }
 
         private byte[] ClosingBytes() => Utf8.GetBytes($"--{_boundary}--\r\n");
@@ -146,21 +115,16 @@ namespace ImageEdit.Http
 
         private sealed class Part
         {
-            public Part(byte[] head, byte[]? text, string? filePath, long fileLength, Func<IBodyCheck>? check = null)
+            public Part(byte[] head, byte[]? text, FileToSend? file)
             {
                 Head = head;
                 Text = text;
-                FilePath = filePath;
-                FileLength = fileLength;
-                Check = check;
+                File = file;
             }
-
-            public Func<IBodyCheck>? Check { get; }
 
             public byte[] Head { get; }
             public byte[]? Text { get; }
-            public string? FilePath { get; }
-            public long FileLength { get; }
+            public FileToSend? File { get; }
         }
     }
 }

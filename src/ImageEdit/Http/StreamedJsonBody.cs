@@ -35,10 +35,10 @@ namespace ImageEdit.Http
         }
 
         /// <summary>Adds JSON text as it is.</summary>
-        public void AddLiteral(byte[] utf8) => _pieces.Add(new Piece(utf8, null, 0, null));
+        public void AddLiteral(byte[] utf8) => _pieces.Add(new Piece(utf8, null));
 
         /// <summary>Adds a file's bytes as base64 (inside a JSON string the caller opens and closes); its length must not change before it is sent.</summary>
-        public void AddBase64File(string path, long length, Func<IBodyCheck>? check = null) => _pieces.Add(new Piece(null, path, length, check));
+        public void AddBase64File(string path, long length, Func<IBodyCheck>? check = null) => _pieces.Add(new Piece(null, new FileToSend(path, length, check)));
 
         /// <summary>How many characters base64 makes of <paramref name="bytes"/> bytes.</summary>
         public static long Base64Length(long bytes) => (bytes + 2) / 3 * 4;
@@ -48,7 +48,7 @@ namespace ImageEdit.Http
             length = 0;
             foreach (var piece in _pieces)
             {
-                length += piece.Literal?.Length ?? Base64Length(piece.FileLength);
+                length += piece.Literal?.Length ?? Base64Length(piece.File!.Length);
             }
             return true;
         }
@@ -69,7 +69,7 @@ namespace ImageEdit.Http
                     }
                     input ??= ArrayPool<byte>.Shared.Rent(ReadSize);
                     output ??= ArrayPool<byte>.Shared.Rent((int)Base64Length(ReadSize));
-                    sent = await EncodeFileAsync(piece, stream, input, output, sent).ConfigureAwait(false);
+                    sent = await EncodeFileAsync(piece.File!, stream, input, output, sent).ConfigureAwait(false);
                 }
             }
             finally
@@ -79,64 +79,28 @@ namespace ImageEdit.Http
             }
         }
 
-        private async Task<long> EncodeFileAsync(Piece piece, Stream destination, byte[] input, byte[] output, long sent)
-        {
-            using var file = new FileStream(piece.FilePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            using var digest = FileSent is null ? null : new SendingDigest(piece.FilePath!);
-            var check = piece.Check?.Invoke();
-            long remaining = piece.FileLength;
-            while (remaining > 0)
+        /// <summary>Sends a file as base64, a piece at a time: each piece but the last a whole number of 3-byte groups.</summary>
+        private Task<long> EncodeFileAsync(FileToSend file, Stream destination, byte[] input, byte[] output, long sent) =>
+            file.SendAsync(input, ReadSize, async (count, last) =>
             {
-                int want = (int)Math.Min(ReadSize, remaining);
-                int filled = 0;
-                while (filled < want)
-                {
-                    int read = await file.ReadAsync(input, filled, want - filled, _cancellation).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        throw new IOException($"{piece.FilePath} became shorter while it was being sent; the request was abandoned.");
-                    }
-                    filled += read;
-                }
-                remaining -= filled;
-                digest?.Append(input, 0, filled);
-                check?.Append(input, 0, filled);
-                var status = Base64.EncodeToUtf8(new ReadOnlySpan<byte>(input, 0, filled), output, out _, out int written, isFinalBlock: remaining == 0);
+                var status = Base64.EncodeToUtf8(new ReadOnlySpan<byte>(input, 0, count), output, out _, out int written, isFinalBlock: last);
                 if (status != OperationStatus.Done)
                 {
                     throw new InvalidOperationException($"Base64 encoding stopped with {status}.");
                 }
                 await destination.WriteAsync(output, 0, written, _cancellation).ConfigureAwait(false);
-                sent += filled;
-                _bytesSent?.Invoke(sent);
-            }
-            if (file.Length != piece.FileLength)
-            {
-                throw new IOException($"{piece.FilePath} changed length while it was being sent; the request was abandoned.");
-            }
-            check?.Finish();
-            if (digest != null)
-            {
-                FileSent!(digest.Finish());
-            }
-            return sent;
-        }
+            }, FileSent, _bytesSent, sent, _cancellation);
 
         private sealed class Piece
         {
-            public Piece(byte[]? literal, string? filePath, long fileLength, Func<IBodyCheck>? check)
+            public Piece(byte[]? literal, FileToSend? file)
             {
                 Literal = literal;
-                FilePath = filePath;
-                FileLength = fileLength;
-                Check = check;
+                File = file;
             }
 
-            public Func<IBodyCheck>? Check { get; }
-
             public byte[]? Literal { get; }
-            public string? FilePath { get; }
-            public long FileLength { get; }
+            public FileToSend? File { get; }
         }
     }
 }

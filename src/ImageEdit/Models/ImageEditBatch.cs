@@ -43,7 +43,10 @@ namespace ImageEdit.Models
         public string[] Errors { get; }
 
         /// <summary>True once the batch will change no more: completed, failed, expired or cancelled.</summary>
-        public bool IsFinished => Status is "completed" or "failed" or "expired" or "cancelled";
+        public bool IsFinished => IsFinishedStatus(Status);
+
+        /// <summary>Whether a batch in this status will change no more: completed, failed, expired or cancelled.</summary>
+        internal static bool IsFinishedStatus(string status) => status is "completed" or "failed" or "expired" or "cancelled";
 
         public override string ToString() => $"{Id} ({Status}, {RequestCounts})";
     }

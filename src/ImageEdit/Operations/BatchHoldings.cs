@@ -57,26 +57,21 @@ namespace ImageEdit.Operations
             {
                 return new BatchHoldings(byKey);
             }
-            var withResults = new HashSet<string>(record.StreamEntries().Where(e => e.Files.All(f => f.IsUnchanged(record.Folder))).Select(e => e.Key), StringComparer.Ordinal);
+            var withResults = record.KeysWithResults();
             var requests = record.ReadTyped<BatchRequestLine>("batchRequest").ToLookup(r => r.Plan);
             foreach (var line in batches)
             {
-                var carried = requests[line.Plan].Where(r => Index(r.CustomId) is int i && i >= line.FirstLine && i < line.FirstLine + line.Requests)
+                var carried = requests[line.Plan].Where(line.Carries)
                     .Where(r => !withResults.Contains(r.Key)).ToList();
                 if (carried.Count == 0)
                 {
                     continue;
                 }
-                BatchDto batch;
-                try
-                {
-                    batch = await BatchesApi.GetAsync(connection, line.Id, log, cancellation).ConfigureAwait(false);
-                }
-                catch (ApiException error) when ((int)error.StatusCode == 404)
+                if (await BatchesApi.TryGetAsync(connection, line.Id, log, cancellation).ConfigureAwait(false) is not { } batch)
                 {
                     continue;
                 }
-                bool running = !(batch.Status is "completed" or "failed" or "expired" or "cancelled");
+                bool running = !Models.ImageEditBatch.IsFinishedStatus(batch.Status);
                 var holder = new Holder(batch, running);
                 var answered = running || string.IsNullOrEmpty(batch.OutputFileId)
                     ? null
@@ -134,8 +129,5 @@ namespace ImageEdit.Operations
             }, cancellation).ConfigureAwait(false);
             return answered;
         }
-
-        private static int? Index(string customId) =>
-            int.TryParse(customId.Substring(customId.LastIndexOf('-') + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int i) ? i : (int?)null;
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -15,13 +14,13 @@ using ImageEdit.Requests;
 namespace ImageEdit.Operations
 {
     /// <summary>
-    /// Plans a Batch API job as requests arrive: uploads each distinct local image once (by its bytes, remembering earlier
-    /// batches' uploads into the same folder), writes each request's JSONL line to a part file as it goes (a new part past
-    /// 50,000 lines or 200 MB), records which custom_id is which input, then uploads the parts and creates one batch each.
-    /// Nothing but the current line is held in memory. Requests are added from the scheduler's tasks (uploads run several
-    /// at once, with the command's cancellation); the lines are written one at a time. Every upload and every batch is
-    /// announced in the record before it is sent (see <see cref="BatchRecovery"/>), and every upload expires by itself
-    /// (<see cref="UploadExpiry"/>).
+    /// Plans a Batch API job as requests arrive: has each local image uploaded once (<see cref="BatchUploads"/>), writes
+    /// each request's JSONL line to a part file as it goes (<see cref="BatchParts"/>: a new part past 50,000 lines or
+    /// 200 MB), records which custom_id is which input, then uploads the parts and creates one batch each. Nothing but the
+    /// current line is held in memory. Requests are added from the scheduler's tasks (uploads run several at once, with
+    /// the command's cancellation); the lines are written one at a time. Every upload and every batch is announced in the
+    /// record before it is sent (see <see cref="BatchRecovery"/>), and every upload expires by itself
+    /// (<see cref="UploadExpiry"/>). The first file the folder cannot take stops the plan (<see cref="BatchPlanRecord"/>).
     /// </summary>
     internal sealed class BatchPlanner : IDisposable
     {
@@ -34,24 +33,18 @@ namespace ImageEdit.Operations
         /// </summary>
         public static readonly TimeSpan UploadExpiry = FilesApi.MaximumExpiry;
 
-        /// <summary>An earlier upload is reused only if it outlives a new batch's window by this much; else it is uploaded again.</summary>
-        private static readonly TimeSpan ReuseMargin = TimeSpan.FromHours(26);
         private const int RecordFlushLines = 500;
         private readonly ApiConnection _connection;
-        private readonly RunRecord _record;
+        private readonly BatchPlanRecord _planRecord;
         private readonly IOutputSink _sink;
         private readonly bool _countOnly;
-        private readonly long _maxBytes;
-        private readonly int _maxLines;
-        private readonly Dictionary<string, string> _recordedUploads = new Dictionary<string, string>(StringComparer.Ordinal);
-        private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _uploads = new ConcurrentDictionary<string, Lazy<Task<string>>>(StringComparer.Ordinal);
+        private readonly BatchUploads _uploads;
+        private readonly BatchParts _parts;
         private readonly object _writeGate = new object();
         private readonly List<object> _pendingRecord = new List<object>();
         private readonly List<string> _plannedSources = new List<string>();
-        private readonly List<Part> _parts = new List<Part>();
         private Task _ready = Task.CompletedTask;
         private BatchHoldings? _holdings;
-        private int _uploadCount;
 
         /// <param name="connection">Where uploads and batches go.</param>
         /// <param name="record">The output folder's run record.</param>
@@ -62,18 +55,18 @@ namespace ImageEdit.Operations
         public BatchPlanner(ApiConnection connection, RunRecord record, IOutputSink sink, bool countOnly, int maxLines = MaxLinesPerBatch, long maxBytes = MaxBytesPerBatch)
         {
             _connection = connection;
-            _record = record;
+            _planRecord = new BatchPlanRecord(record);
             _sink = sink;
             _countOnly = countOnly;
-            _maxLines = maxLines;
-            _maxBytes = maxBytes;
             Plan = Guid.NewGuid().ToString("N").Substring(0, 12);
+            _uploads = new BatchUploads(connection, _planRecord, sink, countOnly);
+            _parts = new BatchParts(record.Folder, Plan, maxLines, maxBytes);
         }
 
         /// <summary>This plan's ID: the prefix of its custom_ids.</summary>
         public string Plan { get; }
         public int Requests { get; private set; }
-        public int Uploads => Volatile.Read(ref _uploadCount);
+        public int Uploads => _uploads.Count;
         public int Batches => _parts.Count;
 
         /// <summary>Requests in the batches created so far.</summary>
@@ -87,28 +80,20 @@ namespace ImageEdit.Operations
         {
             if (_countOnly)
             {
-                ReadRecordedUploads();
+                _uploads.ReadRecorded();
                 return;
             }
             _ready = Task.Run(async () =>
             {
-                var adopted = await BatchRecovery.RunAsync(_connection, _record, _sink, cancellation).ConfigureAwait(false);
-                ReadRecordedUploads();
+                var adopted = await BatchRecovery.RunAsync(_connection, _planRecord.Record, _sink, cancellation).ConfigureAwait(false);
+                _uploads.ReadRecorded();
                 // A batch adopted now was made by a run that never reported it: the user has not seen it, so running the same
                 // command again means these inputs, which it already carries. Without -Resume only such batches hold inputs.
                 if (resume || adopted.Count > 0)
                 {
-                    _holdings = await BatchHoldings.ReadAsync(_connection, _record, _sink, cancellation, resume ? null : adopted).ConfigureAwait(false);
+                    _holdings = await BatchHoldings.ReadAsync(_connection, _planRecord.Record, _sink, cancellation, resume ? null : adopted).ConfigureAwait(false);
                 }
             }, cancellation);
-        }
-
-        private void ReadRecordedUploads()
-        {
-            foreach (var upload in _record.ReadTyped<UploadLine>("upload"))
-            {
-                _recordedUploads[upload.Sha256] = upload.FileId;
-            }
         }
 
         /// <summary>What the held inputs come to: one warning per batch that holds some.</summary>
@@ -125,12 +110,12 @@ namespace ImageEdit.Operations
         public async Task<bool> AddAsync(ImageEditRequest request, CancellationToken cancellation)
         {
             await _ready.ConfigureAwait(false);
-            ThrowIfFolderStoppedTakingFiles();
+            _planRecord.ThrowIfStopped();
             var hashes = request.AllImages
                 .Where(s => s.IsFile).Select(s => s.Value).Distinct().ToDictionary(p => p, RequestFingerprint.HashFile);
             string endpoint = _connection.EditsUri(request.Model).AbsoluteUri;
-            string key = RequestFingerprint.Full(request, endpoint, path => hashes[path]);
-            if (_holdings?.Take(key) is { } holder)
+            var asked = RecordedRequest.Of(request, endpoint, path => hashes[path], Images.FileTarget.Length);
+            if (_holdings?.Take(asked.Key) is { } holder)
             {
                 _sink.Verbose($"{request.Source.Display} is held by {holder.BatchId} ({holder.Status}); not submitted again.");
                 return false;
@@ -138,7 +123,7 @@ namespace ImageEdit.Operations
             var fileIds = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var path in hashes.Keys)
             {
-                fileIds[path] = await UploadOnceAsync(path, hashes[path], cancellation).ConfigureAwait(false);
+                fileIds[path] = await _uploads.FileIdAsync(path, hashes[path], cancellation).ConfigureAwait(false);
             }
             ImageSource Uploaded(ImageSource source) => source.IsFile ? ImageSource.FileId(fileIds[source.Value]) : source;
             var line = new ImageEditRequest(request.Images.Select(Uploaded).ToList(), request.Prompt, request.Mask is null ? null : Uploaded(request.Mask),
@@ -150,31 +135,17 @@ namespace ImageEdit.Operations
                 string customId = $"{Plan}-{Requests:D6}";
                 if (!_countOnly)
                 {
-                    ThrowIfFolderStoppedTakingFiles();
+                    _planRecord.ThrowIfStopped();
                     try
                     {
-                        Write(LineBytes(customId, line));
+                        _parts.Write(LineBytes(customId, line), Requests);
                     }
                     catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                     {
-                        throw FolderStoppedTakingFiles(ex);
+                        throw _planRecord.Stopped(ex);
                     }
                     _plannedSources.Add(request.SourcePath);
-                    _pendingRecord.Add(new BatchRequestLine
-                    {
-                        Plan = Plan,
-                        CustomId = customId,
-                        Source = request.SourcePath,
-                        Stem = request.Source.Stem,
-                        Count = request.Count ?? 1,
-                        Key = key,
-                        QuickKey = RequestFingerprint.Quick(request, endpoint),
-                        Endpoint = endpoint,
-                        Model = request.Model,
-                        Prompt = request.Prompt,
-                        Fields = request.Fields.Any() ? request.Fields.ToDictionary(f => f.Key.WireName, f => f.Value) : null,
-                        Sources = request.ImagesWithRoles.Select(image => Source(image.Source, image.Role, hashes)).ToList(),
-                    });
+                    _pendingRecord.Add(BatchRequestLine.Of(Plan, customId, request.SourcePath, request.Source.Stem, request.Count ?? 1, asked));
                     if (_pendingRecord.Count >= RecordFlushLines)
                     {
                         FlushRecord();
@@ -182,11 +153,7 @@ namespace ImageEdit.Operations
                 }
                 else
                 {
-                    if (_parts.Count == 0 || _parts[_parts.Count - 1].Lines >= _maxLines)
-                    {
-                        _parts.Add(new Part(null, Requests));
-                    }
-                    _parts[_parts.Count - 1].Lines++;
+                    _parts.CountLine(Requests);
                 }
                 Requests++;
             }
@@ -199,15 +166,13 @@ namespace ImageEdit.Operations
         /// </summary>
         public async Task<List<ImageEditBatch>> SubmitAsync(string outputDirectory, CancellationToken cancellation)
         {
-            ThrowIfFolderStoppedTakingFiles();
+            _planRecord.ThrowIfStopped();
             FlushRecord();
             var batches = new List<ImageEditBatch>();
             for (int index = 0; index < _parts.Count; index++)
             {
-                var part = _parts[index];
-                part.Hold = PartFiles.Hold(part.Path!);
-                part.Stream!.Dispose();
-                part.Stream = null;
+                var part = _parts.All[index];
+                part.Seal();
                 var pending = new PendingBatchLine
                 {
                     Id = Guid.NewGuid().ToString("N"),
@@ -219,12 +184,12 @@ namespace ImageEdit.Operations
                     PartName = Path.GetFileName(part.Path!),
                     PartLength = part.Bytes,
                 };
-                AppendToRecord(pending);
+                _planRecord.Append(pending);
                 var file = await FilesApi.UploadAsync(_connection, part.Path!, "batch", UploadExpiry, _sink, cancellation).ConfigureAwait(false);
                 var batch = await BatchesApi.CreateAsync(_connection, file.FileId, Plan, index, _sink, cancellation).ConfigureAwait(false);
                 try
                 {
-                    _record.AppendObjects(new object[]
+                    _planRecord.Record.AppendObjects(new object[]
                     {
                         new BatchLine
                         {
@@ -236,16 +201,16 @@ namespace ImageEdit.Operations
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
                     // The batch exists and runs; its pending line (written before) lets the next run into the folder adopt it.
-                    FolderStoppedTakingFiles(ex);
-                    throw new OutputWriteException($"{batch.Id} was created and will run, but the run record in {_record.Folder} could not say so " +
+                    _planRecord.Stopped(ex);
+                    throw new OutputWriteException($"{batch.Id} was created and will run, but the run record in {_planRecord.Record.Folder} could not say so " +
                         $"({ex.Message.TrimEnd('.')}).", ex)
                     {
-                        Advice = $"Free space in {_record.Folder} (or make it writable again), then run Start-ImageEditBatch into it again (with -Resume): it adopts " +
+                        Advice = $"Free space in {_planRecord.Record.Folder} (or make it writable again), then run Start-ImageEditBatch into it again (with -Resume): it adopts " +
                             $"{batch.Id} from the record's pending line, and Receive-ImageEditBatch then collects it.",
                     };
                 }
                 _sink.Verbose($"Created {batch.Id} with {part.Lines} request(s) from {file.FileId}.");
-                Release(part);
+                part.Release();
                 Submitted += part.Lines;
                 batches.Add(BatchesApi.ToBatch(batch, outputDirectory));
             }
@@ -256,10 +221,7 @@ namespace ImageEdit.Operations
         {
             lock (_writeGate)
             {
-                foreach (var part in _parts.Where(p => p.Path != null))
-                {
-                    Release(part);
-                }
+                _parts.ReleaseAll();
             }
         }
 
@@ -268,123 +230,10 @@ namespace ImageEdit.Operations
         /// set, nothing more is uploaded or planned, and none of the plan is submitted: a part with a line cut short would
         /// make a batch the API refuses, and one whose pending line is missing could not be found again after kill -9.
         /// </summary>
-        public OutputWriteException? WriteFailure { get; private set; }
+        public OutputWriteException? WriteFailure => _planRecord.WriteFailure;
 
         /// <summary>The inputs whose lines are in this plan's part files, in order (those a write failure leaves unsubmitted).</summary>
         public IReadOnlyList<string> PlannedSources => _plannedSources;
-
-        private void ThrowIfFolderStoppedTakingFiles()
-        {
-            if (WriteFailure != null)
-            {
-                throw new OutputWriteException(WriteFailure.Message, WriteFailure.InnerException!) { Advice = WriteFailure.Advice };
-            }
-        }
-
-        private OutputWriteException FolderStoppedTakingFiles(Exception ex)
-        {
-            lock (_writeGate)
-            {
-                WriteFailure ??= new OutputWriteException(
-                    $"{_record.Folder} stopped taking this batch's files ({ex.Message.TrimEnd('.')}); nothing more was uploaded or planned, and no batch was created " +
-                    "for the inputs planned so far.", ex)
-                {
-                    Advice = $"Free space in {_record.Folder} (or make it writable again), then run the same command again with -Resume: the images already " +
-                        "uploaded are reused, and every input is planned again.",
-                };
-                return WriteFailure;
-            }
-        }
-
-        /// <summary>Appends a line the plan depends on (a pending upload or batch): one that cannot be written stops the plan.</summary>
-        private void AppendToRecord(object line)
-        {
-            try
-            {
-                _record.AppendObjects(new[] { line });
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw FolderStoppedTakingFiles(ex);
-            }
-        }
-
-        /// <summary>Closes a part file and deletes it: its batch is on record, or it will never be submitted.</summary>
-        private static void Release(Part part)
-        {
-            try
-            {
-                part.Stream?.Dispose();
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                // A part that could not be written whole is never submitted; it is deleted below all the same.
-            }
-            part.Stream = null;
-            part.Hold?.Dispose();
-            part.Hold = null;
-            ImageFileWriter.TryDelete(part.Path!);
-            TemporaryFiles.Untrack(part.Path!);
-        }
-
-        /// <summary>The file ID of an image, uploaded once per command however many requests share it.</summary>
-        private Task<string> UploadOnceAsync(string path, string sha, CancellationToken cancellation)
-        {
-            if (_countOnly)
-            {
-                return _uploads.GetOrAdd(sha, _ => new Lazy<Task<string>>(() =>
-                {
-                    if (_recordedUploads.TryGetValue(sha, out var known))
-                    {
-                        return Task.FromResult(known);
-                    }
-                    Interlocked.Increment(ref _uploadCount);
-                    return Task.FromResult("file-(not uploaded under -WhatIf)");
-                })).Value;
-            }
-            return _uploads.GetOrAdd(sha, _ => new Lazy<Task<string>>(() => Task.Run(async () =>
-            {
-                if (_recordedUploads.TryGetValue(sha, out var known) && await StillUsableAsync(known, cancellation).ConfigureAwait(false))
-                {
-                    return known;
-                }
-                // An earlier batch's upload that has since been deleted, or expires too soon, is uploaded again.
-                Interlocked.Increment(ref _uploadCount);
-                return await UploadImageAsync(path, sha, cancellation).ConfigureAwait(false);
-            }, cancellation))).Value;
-        }
-
-        /// <summary>Whether a file an earlier batch uploaded is still in the Files API, and will be for a new batch's window.</summary>
-        private async Task<bool> StillUsableAsync(string fileId, CancellationToken cancellation)
-        {
-            try
-            {
-                var file = await FilesApi.GetAsync(_connection, fileId, _sink, cancellation).ConfigureAwait(false);
-                return file.ExpiresAt is null || DateTimeOffset.FromUnixTimeSeconds(file.ExpiresAt.Value) > DateTimeOffset.UtcNow + ReuseMargin;
-            }
-            catch (ApiException error) when ((int)error.StatusCode == 404)
-            {
-                return false;
-            }
-        }
-
-        private async Task<string> UploadImageAsync(string path, string sha, CancellationToken cancellation)
-        {
-            var pending = new PendingUploadLine
-            {
-                Id = Guid.NewGuid().ToString("N"),
-                Time = DateTimeOffset.UtcNow,
-                Sha256 = sha,
-                Length = Images.FileTarget.Length(path),
-                Name = Path.GetFileName(path),
-                Path = path,
-            };
-            AppendToRecord(pending);
-            var file = await FilesApi.UploadAsync(_connection, path, "vision", UploadExpiry, _sink, cancellation).ConfigureAwait(false);
-            // Recorded at once: a run stopped after this upload still knows it, and the next one does not upload it again.
-            AppendToRecord(new UploadLine { Time = DateTimeOffset.UtcNow, Sha256 = sha, Length = file.Bytes, FileId = file.FileId, Path = path, Pending = pending.Id });
-            return file.FileId;
-        }
 
         /// <summary>{"custom_id":..,"method":"POST","url":"/v1/images/edits","body":{the JSON edit body}}</summary>
         private static byte[] LineBytes(string customId, ImageEditRequest line)
@@ -399,62 +248,13 @@ namespace ImageEdit.Operations
             return bytes.ToArray();
         }
 
-        private void Write(byte[] line)
-        {
-            var part = _parts.Count == 0 ? null : _parts[_parts.Count - 1];
-            if (part is null || part.Lines >= _maxLines || part.Bytes + line.Length > _maxBytes)
-            {
-                string path = Path.Combine(_record.Folder, PartFiles.Name(Plan, _parts.Count));
-                part = new Part(path, Requests)
-                {
-                    Stream = PartFiles.Create(path),
-                };
-                TemporaryFiles.Track(path);
-                _parts.Add(part);
-            }
-            part.Stream!.Write(line, 0, line.Length);
-            part.Bytes += line.Length;
-            part.Lines++;
-        }
-
         private void FlushRecord()
         {
             if (_pendingRecord.Count > 0)
             {
-                try
-                {
-                    _record.AppendObjects(_pendingRecord);
-                }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    throw FolderStoppedTakingFiles(ex);
-                }
+                _planRecord.AppendAll(_pendingRecord);
                 _pendingRecord.Clear();
             }
-        }
-
-        private static RecordSource Source(ImageSource image, string role, IReadOnlyDictionary<string, string> hashes) => image.Kind switch
-        {
-            ImageSourceKind.File => new RecordSource { Role = role, Path = image.Value, Length = Images.FileTarget.Length(image.Value), Sha256 = hashes[image.Value] },
-            ImageSourceKind.FileId => new RecordSource { Role = role, FileId = image.Value },
-            _ => new RecordSource { Role = role, Url = image.Identity },
-        };
-
-        private sealed class Part
-        {
-            public Part(string? path, int firstLine)
-            {
-                Path = path;
-                FirstLine = firstLine;
-            }
-
-            public string? Path { get; }
-            public int FirstLine { get; }
-            public FileStream? Stream { get; set; }
-            /// <summary>Keeps the part file held (locked) from its writer's close until its batch is on record.</summary>
-            public FileStream? Hold { get; set; }
-            public long Bytes { get; set; }
-            public int Lines { get; set; }
         }
     }
 }

@@ -34,10 +34,8 @@ namespace ImageEdit.Operations
         private readonly ImageFileWriter _writer;
         private readonly IOutputSink _sink;
         private readonly RunTally _tally;
-        private HashSet<string>? _keysWithResults;
-        private HashSet<string> _keysOfLaterBatches = new HashSet<string>(StringComparer.Ordinal);
-
         private readonly Pricing.PriceTable _prices;
+        private LaterOutcomes? _laterOutcomes;
 
         public BatchReceiver(ApiConnection connection, RunRecord record, ImageFileWriter writer, IOutputSink sink, RunTally tally, Pricing.PriceTable prices)
         {
@@ -60,15 +58,8 @@ namespace ImageEdit.Operations
                     "Pass the -OutputDirectory the batch was started with (Get-ImageEditBatch -OutputDirectory <folder> lists its batches).");
             }
             // Which line of the record describes each of this batch's requests: an index of offsets, each line read when its answer comes.
-            var requests = new RequestLines(_record, _record.IndexTyped<BatchRequestLine>("batchRequest", line =>
-            {
-                if (line.Plan != carried.Plan)
-                {
-                    return null;
-                }
-                return Carries(carried, line) ? line.CustomId : null;
-            }));
-            _keysOfLaterBatches = KeysOfLaterBatches(batches, batches.LastIndexOf(carried));
+            var requests = new BatchRequestLines(_record, _record.IndexTyped<BatchRequestLine>("batchRequest", line => carried.Carries(line) ? line.CustomId : null));
+            _laterOutcomes = new LaterOutcomes(_record, batches, batches.LastIndexOf(carried), _sink);
             var collected = new Dictionary<string, RecordEntry>(StringComparer.Ordinal);
             foreach (var entry in _record.StreamEntries().Where(e => e.BatchId == batch.Id && e.CustomId != null))
             {
@@ -103,7 +94,7 @@ namespace ImageEdit.Operations
                     if (collected.TryGetValue(id, out var earlier) && Unchanged(earlier))
                     {
                         _tally.AddResumed();
-                        _sink.WriteObject(Output(earlier, request, resumed: true));
+                        _sink.WriteObject(RecordedResults.Result(earlier, _record.Folder, request.Source, request.Model, resumed: true));
                         continue;
                     }
                     _tally.AddFailed();
@@ -112,7 +103,7 @@ namespace ImageEdit.Operations
                         ReceiveAgainAdvice), request.Source));
                 }
             }
-            else if (missing.Count > 0 && IsFinished(batch.Status))
+            else if (missing.Count > 0 && ImageEditBatch.IsFinishedStatus(batch.Status))
             {
                 string why = batch.Status == "failed" && batch.Errors?.Data?.Count > 0
                     ? "failed: " + string.Join("; ", batch.Errors.Data.Take(3).Select(e => e.Message?.TrimEnd('.')))
@@ -120,12 +111,12 @@ namespace ImageEdit.Operations
                 foreach (var id in missing)
                 {
                     var request = requests.Get(id)!;
-                    if (IsSuperseded(batch.Id, id, request, "did not run"))
+                    if (_laterOutcomes.Supersede(batch.Id, id, request, "did not run"))
                     {
                         continue;
                     }
                     _tally.AddFailed();
-                    Fail(NotRun(batch.Id, request, id, why), request, batch.Id, id, null);
+                    Fail(BatchLineErrors.NotRun(batch.Id, request, id, why), request, batch.Id, id, null);
                 }
             }
             else if (missing.Count > 0)
@@ -134,7 +125,7 @@ namespace ImageEdit.Operations
             }
         }
 
-        private void OnLine(string batchId, byte[] bytes, RequestLines requests, Dictionary<string, RecordEntry> collected, HashSet<string> seen)
+        private void OnLine(string batchId, byte[] bytes, BatchRequestLines requests, Dictionary<string, RecordEntry> collected, HashSet<string> seen)
         {
             using var document = JsonDocument.Parse(bytes);
             var root = document.RootElement;
@@ -154,7 +145,7 @@ namespace ImageEdit.Operations
                 {
                     seen.Add(customId);
                     _tally.AddResumed();
-                    _sink.WriteObject(Output(earlier, request, resumed: true));
+                    _sink.WriteObject(RecordedResults.Result(earlier, _record.Folder, request.Source, request.Model, resumed: true));
                     return;
                 }
                 if (_writer.StoppedTakingFiles != null && requests.Lost is null)
@@ -169,7 +160,7 @@ namespace ImageEdit.Operations
                 return;
             }
             seen.Add(customId);
-            if (IsSuperseded(batchId, customId, request, response is null ? "did not run" : "failed"))
+            if (_laterOutcomes!.Supersede(batchId, customId, request, response is null ? "did not run" : "failed"))
             {
                 return;
             }
@@ -177,62 +168,11 @@ namespace ImageEdit.Operations
             if (response is null)
             {
                 // A line that never ran (the batch expired or was cancelled first): nothing was paid, and -Resume sends it again.
-                string why = root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "";
-                Fail(NotRun(batchId, request, customId, why), request, batchId, customId, null);
+                string why = BatchLineErrors.Message(root) ?? "";
+                Fail(BatchLineErrors.NotRun(batchId, request, customId, why), request, batchId, customId, null);
                 return;
             }
-            Fail(LineError(root, response, status, requestId, request), request, batchId, customId, requestId);
-        }
-
-        /// <summary>
-        /// Whether this request's failure is not its input's outcome: a later run has given the input a result (Edit-Image,
-        /// or a batch already received), or a later batch in the record carries the same request again (-Resume), whose
-        /// outcome is the input's, whatever it turns out to be.
-        /// </summary>
-        private bool IsSuperseded(string batchId, string customId, BatchRequestLine request, string what)
-        {
-            if (_keysOfLaterBatches.Contains(request.Key))
-            {
-                _sink.Verbose($"{request.Source} ({customId}) {what} in {batchId}, but a later batch carries its request again; that batch's outcome is its own.");
-                return true;
-            }
-            _keysWithResults ??= new HashSet<string>(_record.StreamEntries().Where(e => e.Files.All(f => f.IsUnchanged(_record.Folder))).Select(e => e.Key), StringComparer.Ordinal);
-            if (_keysWithResults.Contains(request.Key))
-            {
-                _sink.Verbose($"{request.Source} ({customId}) {what} in {batchId}, but a later run has its result.");
-                return true;
-            }
-            return false;
-        }
-
-        /// <summary>The request keys of every batch the record lists after this one (position <paramref name="position"/>).</summary>
-        private HashSet<string> KeysOfLaterBatches(List<BatchLine> batches, int position)
-        {
-            var keys = new HashSet<string>(StringComparer.Ordinal);
-            var later = batches.Skip(position + 1).Where(b => b.Id != batches[position].Id).ToList();
-            if (later.Count == 0)
-            {
-                return keys;
-            }
-            foreach (var line in _record.ReadTyped<BatchRequestLine>("batchRequest"))
-            {
-                if (later.Any(b => Carries(b, line)))
-                {
-                    keys.Add(line.Key);
-                }
-            }
-            return keys;
-        }
-
-        /// <summary>Whether a batch carries a request line: the same plan, and the line's number (the end of its custom_id) in the batch's range.</summary>
-        private static bool Carries(BatchLine batch, BatchRequestLine line)
-        {
-            if (line.Plan != batch.Plan
-                || !int.TryParse(line.CustomId.Substring(line.CustomId.LastIndexOf('-') + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
-            {
-                return false;
-            }
-            return index >= batch.FirstLine && index < batch.FirstLine + batch.Requests;
+            Fail(BatchLineErrors.Failed(root, response, status, requestId), request, batchId, customId, requestId);
         }
 
         /// <summary>What to do about an answer of a batch that could not be saved: the output stays with the API, and receiving again collects what is missing.</summary>
@@ -244,11 +184,6 @@ namespace ImageEdit.Operations
         private sealed class FolderStoppedException : Exception
         {
         }
-
-        private static LocalCheckException NotRun(string batchId, BatchRequestLine request, string customId, string why) =>
-            new LocalCheckException("BatchRequestNotRun", System.Management.Automation.ErrorCategory.OperationStopped, request.Source,
-                $"The batch {batchId} ended before the request for {request.Source} ({customId}) ran{(why.Length > 0 ? ": " + why.TrimEnd('.') : "")}.",
-                "Start the batch again with Start-ImageEditBatch -Resume and the same inputs: only what has no result yet is sent.");
 
         private void Save(string batchId, string customId, BatchRequestLine request, byte[] body, string? requestId, Exception? recordLost)
         {
@@ -286,7 +221,7 @@ namespace ImageEdit.Operations
                     failures.Add(saved.Failure);
                     continue;
                 }
-                files.Add(new RecordFile { Name = Path.GetFileName(saved.Path), Kind = "edited", Index = image.Index, Length = saved.Length, Sha256 = saved.Sha256Hex });
+                files.Add(RecordFile.Of(saved, "edited", image.Index));
                 if (saved.Adopted)
                 {
                     adopted++;
@@ -295,27 +230,11 @@ namespace ImageEdit.Operations
                 }
                 _sink.Verbose($"Saved {saved.Path}");
             }
-            var entry = new RecordEntry
-            {
-                Time = DateTimeOffset.UtcNow,
-                Key = request.Key,
-                QuickKey = request.QuickKey,
-                Cmdlet = "Receive-ImageEditBatch",
-                Endpoint = request.Endpoint,
-                BodyForm = "json",
-                Model = request.Model,
-                Prompt = request.Prompt,
-                Fields = request.Fields,
-                Sources = request.Sources,
-                Files = files,
-                RequestId = requestId,
-                BatchId = batchId,
-                CustomId = customId,
-                // A batch line is one try from here (the Batch API's own retries are its business) at half price.
-                Cost = _prices.Cost(request.Model, answer.Usage, batch: true),
-                Attempts = 1,
-            };
-            entry.TakeAnswer(answer);
+            // A batch line is one try from here (the Batch API's own retries are its business) at half price.
+            var entry = RecordEntry.Of(request.Asked(), "Receive-ImageEditBatch", "json", files, requestId, answer,
+                _prices.Cost(request.Model, answer.Usage, batch: true), attempts: 1);
+            entry.BatchId = batchId;
+            entry.CustomId = customId;
             if (failures.Count == 0 && files.Count > 0)
             {
                 try
@@ -340,7 +259,7 @@ namespace ImageEdit.Operations
             {
                 _tally.AddEdited(data.Count(d => d.Path != null) - adopted, answer.Usage, entry.Cost);
             }
-            _sink.WriteObject(Result(entry, request, data, collectedBefore));
+            _sink.WriteObject(RecordedResults.Result(entry, data, request.Source, request.Model, collectedBefore));
             foreach (var failure in failures)
             {
                 _sink.WriteError(ErrorRecordFactory.Create(failure, request.Source));
@@ -361,71 +280,7 @@ namespace ImageEdit.Operations
             _sink.WriteError(error);
         }
 
-        private ImageEditResult Output(RecordEntry entry, BatchRequestLine request, bool resumed) =>
-            Result(entry, request, entry.Files.OrderBy(f => f.Index).Select(f => new ImageEditData(f.Index, null, null, null, f.ToSaved(_record.Folder))).ToList(), resumed);
-
-        /// <summary>The result of a request: its images (saved, or held because they could not be) and what the record says of the answer.</summary>
-        private static ImageEditResult Result(RecordEntry entry, BatchRequestLine request, List<ImageEditData> data, bool resumed = false) =>
-            new ImageEditResult(WireMapping.FromUnixTime(Math.Max(0, Math.Min(entry.Created, 253402300799))), entry.Background, data, entry.OutputFormat, entry.Quality,
-                entry.Size, WireMapping.ToUsage(entry.Usage?.ToDto()), request.Source, request.Model, entry.RequestId, resumed)
-            { Cost = entry.Cost, Attempts = entry.Attempts ?? 0 };
-
         private bool Unchanged(RecordEntry entry) => entry.Files.Count > 0 && entry.Files.All(f => f.IsUnchanged(_record.Folder));
 
-        /// <summary>A failed line as the error an edit of the same answer would have been.</summary>
-        private static Exception LineError(JsonElement root, JsonElement? response, int status, string? requestId, BatchRequestLine request)
-        {
-            if (response?.TryGetProperty("body", out var body) == true)
-            {
-                byte[] bytes = Encoding.UTF8.GetBytes(body.GetRawText());
-                return ApiErrorParser.FromBody(status == 0 ? HttpStatusCode.InternalServerError : (HttpStatusCode)status, requestId, bytes, "application/json");
-            }
-            string message = root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m)
-                ? m.GetString() ?? "The request failed."
-                : "The request failed.";
-            string? errorCode = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("code", out var c) ? c.GetString() : null;
-            return new ApiException(HttpStatusCode.InternalServerError, message, null, null, errorCode, requestId);
-        }
-
-        /// <summary>A batch's request lines in the record, read one at a time by custom_id.</summary>
-        private sealed class RequestLines
-        {
-            private readonly RunRecord _record;
-            private readonly Dictionary<string, long> _offsets;
-
-            public RequestLines(RunRecord record, Dictionary<string, long> offsets)
-            {
-                _record = record;
-                _offsets = offsets;
-            }
-
-            public IEnumerable<string> Ids => _offsets.Keys;
-
-            /// <summary>Why the record could no longer be read (its folder removed while receiving), or null.</summary>
-            public Exception? Lost { get; private set; }
-
-            /// <summary>
-            /// The request line of a custom_id, or null for one this batch does not have. When the record can no longer be
-            /// read, a stand-in named by the custom_id, so that the answer still reaches the pipeline.
-            /// </summary>
-            public BatchRequestLine? Get(string customId)
-            {
-                if (!_offsets.TryGetValue(customId, out long offset))
-                {
-                    return null;
-                }
-                try
-                {
-                    return _record.ReadAt<BatchRequestLine>(offset);
-                }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    Lost ??= ex;
-                    return new BatchRequestLine { CustomId = customId, Source = $"{customId} (its input is not known: {_record.Path} could not be read)", Stem = customId };
-                }
-            }
-        }
-
-        private static bool IsFinished(string status) => status is "completed" or "failed" or "expired" or "cancelled";
     }
 }

@@ -77,6 +77,10 @@ namespace ImageEdit.Operations
         public static Task<BatchDto> GetAsync(ApiConnection connection, string id, ILog log, CancellationToken cancellation) =>
             AboutBatch(Send<BatchDto>(connection, new ApiCall(HttpMethod.Get, connection.BatchesUri(id), id), log, cancellation));
 
+        /// <summary>One batch, or null when the API no longer has it (a 404).</summary>
+        public static Task<BatchDto?> TryGetAsync(ApiConnection connection, string id, ILog log, CancellationToken cancellation) =>
+            ApiException.NullWhenNotFoundAsync(GetAsync(connection, id, log, cancellation));
+
         public static Task<BatchDto> CancelAsync(ApiConnection connection, string id, ILog log, CancellationToken cancellation) =>
             AboutBatch(Send<BatchDto>(connection, new ApiCall(HttpMethod.Post, connection.BatchesUri(id, "cancel"), id, (_, _) => Json(Array.Empty<byte>())), log, cancellation));
 

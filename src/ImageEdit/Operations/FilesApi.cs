@@ -108,6 +108,10 @@ namespace ImageEdit.Operations
         public static Task<FileDto> GetAsync(ApiConnection connection, string fileId, ILog log, CancellationToken cancellation) =>
             new ApiClient(connection, log).SendAsync(new ApiCall(HttpMethod.Get, connection.FilesUri(fileId), fileId), (response, attempt) => JsonAnswer.ReadAsync<FileDto>(response, attempt), cancellation);
 
+        /// <summary>One file's object, or null when the API no longer has it (a 404: deleted or expired).</summary>
+        public static Task<FileDto?> TryGetAsync(ApiConnection connection, string fileId, ILog log, CancellationToken cancellation) =>
+            ApiException.NullWhenNotFoundAsync(GetAsync(connection, fileId, log, cancellation));
+
         public static async Task DeleteAsync(ApiConnection connection, string fileId, IOutputSink sink, CancellationToken cancellation)
         {
             var client = new ApiClient(connection, sink);
@@ -117,7 +121,7 @@ namespace ImageEdit.Operations
                 // A delete whose answer was lost may have been carried out: the retry would then get a 404 for a file that is
                 // gone as asked. So before it is sent again, the file is looked up, and its absence is the delete's success.
                 deleted = await client.SendOnceAsync(new ApiCall(HttpMethod.Delete, connection.FilesUri(fileId), fileId), (response, attempt) => JsonAnswer.ReadAsync<DeletedDto>(response, attempt),
-                    async token => await IsGoneAsync(connection, fileId, sink, token).ConfigureAwait(false) ? new DeletedDto { Id = fileId, Deleted = true } : null,
+                    async token => await TryGetAsync(connection, fileId, sink, token).ConfigureAwait(false) is null ? new DeletedDto { Id = fileId, Deleted = true } : null,
                     cancellation).ConfigureAwait(false);
             }
             catch (ApiException error) when ((int)error.StatusCode == 404)
@@ -130,19 +134,6 @@ namespace ImageEdit.Operations
                 throw new ApiException(System.Net.HttpStatusCode.OK, $"The API did not delete {fileId}.", null, null, null, null);
             }
             sink.Verbose($"Deleted {fileId}");
-        }
-
-        private static async Task<bool> IsGoneAsync(ApiConnection connection, string fileId, ILog log, CancellationToken cancellation)
-        {
-            try
-            {
-                await GetAsync(connection, fileId, log, cancellation).ConfigureAwait(false);
-                return false;
-            }
-            catch (ApiException error) when ((int)error.StatusCode == 404)
-            {
-                return true;
-            }
         }
     }
 }

@@ -40,32 +40,11 @@ namespace ImageEdit.Operations
                 return null;
             }
             string endpoint = connection.EditsUri(request.Model).AbsoluteUri;
+            // The files were hashed while the body was sent: read again only a file that was not (none, in practice).
             string Sha(string path) => digests.TryGetValue(path, out var digest) ? digest.Sha256Hex : RequestFingerprint.HashFile(path);
-            var entry = new RecordEntry
-            {
-                Time = DateTimeOffset.UtcNow,
-                Key = RequestFingerprint.Full(request, endpoint, Sha),
-                QuickKey = RequestFingerprint.Quick(request, endpoint),
-                Cmdlet = context.Cmdlet,
-                Endpoint = endpoint,
-                BodyForm = request.UsesJson ? "json" : "multipart",
-                Model = request.Model,
-                Prompt = request.Prompt,
-                Fields = request.Fields.Any() ? request.Fields.ToDictionary(f => f.Key.WireName, f => f.Value) : null,
-                Sources = request.ImagesWithRoles.Select(image => Source(image.Source, image.Role, digests, Sha)).ToList(),
-                Files = saved.Select(s => new RecordFile
-                {
-                    Name = System.IO.Path.GetFileName(s.Image.Path!),
-                    Kind = s.Kind,
-                    Index = s.Index,
-                    Length = s.Image.Length,
-                    Sha256 = s.Image.Sha256Hex,
-                }).ToList(),
-                RequestId = requestId,
-                Cost = cost,
-                Attempts = attempts,
-            };
-            entry.TakeAnswer(answer);
+            long Length(string path) => digests.TryGetValue(path, out var digest) ? digest.Length : Images.FileTarget.Length(path);
+            var entry = RecordEntry.Of(RecordedRequest.Of(request, endpoint, Sha, Length), context.Cmdlet, request.UsesJson ? "json" : "multipart",
+                saved.Select(s => RecordFile.Of(s.Image, s.Kind, s.Index)).ToList(), requestId, answer, cost, attempts);
             context.Record.Append(entry);
             return entry;
         }
@@ -84,25 +63,5 @@ namespace ImageEdit.Operations
                 Advice = $"Free space in '{folder}' (or make it and {RunRecord.FileName} writable again) before running again; the saved files are named in the result.",
             };
         }
-
-        private static RecordSource Source(ImageSource image, string role, IReadOnlyDictionary<string, FileDigest> digests, Func<string, string> sha) => image.Kind switch
-        {
-            ImageSourceKind.File => new RecordSource
-            {
-                Role = role,
-                Path = image.Value,
-                Length = digests.TryGetValue(image.Value, out var digest) ? digest.Length : Images.FileTarget.Length(image.Value),
-                Sha256 = sha(image.Value),
-            },
-            ImageSourceKind.FileId => new RecordSource { Role = role, FileId = image.Value },
-            _ when image.IsDataUrl => new RecordSource
-            {
-                Role = role,
-                Url = image.Identity,
-                Length = image.Value.Length,
-                Sha256 = RequestFingerprint.Hex(System.Security.Cryptography.SHA256.Create().ComputeHash(System.Text.Encoding.UTF8.GetBytes(image.Value))),
-            },
-            _ => new RecordSource { Role = role, Url = image.Identity },
-        };
     }
 }

@@ -52,21 +52,15 @@ namespace ImageEdit.Operations
         /// <summary>What the pipeline gets for a resumed input: the recorded result, read from the record and the saved files.</summary>
         public static object Output(RecordEntry entry, RunRecord record, ImageEditRequest request, bool streams)
         {
-            var usage = WireMapping.ToUsage(entry.Usage?.ToDto());
-            var created = WireMapping.FromUnixTime(entry.Created);
             if (streams)
             {
                 var final = entry.Files.First(f => f.Kind == "edited");
-                return new ImageEditCompletedEvent(null, created, entry.Size, entry.Quality, entry.Background, entry.OutputFormat, usage, request.SourcePath, entry.RequestId,
-                    Saved(record, final)) { Resumed = true, Cost = entry.Cost, Attempts = entry.Attempts ?? 0 };
+                return new ImageEditCompletedEvent(null, RecordedResults.CreatedOf(entry), entry.Size, entry.Quality, entry.Background, entry.OutputFormat,
+                    WireMapping.ToUsage(entry.Usage?.ToDto()), request.SourcePath, entry.RequestId, final.ToSaved(record.Folder))
+                    { Resumed = true, Cost = entry.Cost, Attempts = entry.Attempts ?? 0 };
             }
-            var data = entry.Files.Where(f => f.Kind == "edited").OrderBy(f => f.Index)
-                .Select(f => new ImageEditData(f.Index, null, null, null, Saved(record, f))).ToList();
-            return new ImageEditResult(created, entry.Background, data, entry.OutputFormat, entry.Quality, entry.Size, usage, request.SourcePath, request.Model, entry.RequestId, resumed: true)
-                { Cost = entry.Cost, Attempts = entry.Attempts ?? 0 };
+            return RecordedResults.Result(entry, record.Folder, request.SourcePath, request.Model, resumed: true);
         }
-
-        private static SavedImage Saved(RunRecord record, RecordFile file) => file.ToSaved(record.Folder);
 
         /// <summary>Partial images are previews: a deleted preview does not make a finished edit worth paying for again.</summary>
         private static bool FilesUnchanged(RunRecord record, RecordEntry entry) => entry.Files.Where(f => f.Kind == "edited").All(f => f.IsUnchanged(record.Folder));

@@ -37,6 +37,35 @@ namespace ImageEdit.Output
         [JsonPropertyName("prompt")] public string Prompt { get; set; } = "";
         [JsonPropertyName("fields")] public Dictionary<string, object>? Fields { get; set; }
         [JsonPropertyName("sources")] public List<RecordSource> Sources { get; set; } = new List<RecordSource>();
+
+        /// <summary>The line of a request planned into a batch as <paramref name="customId"/>.</summary>
+        public static BatchRequestLine Of(string plan, string customId, string source, string stem, int count, RecordedRequest asked) => new BatchRequestLine
+        {
+            Plan = plan,
+            CustomId = customId,
+            Source = source,
+            Stem = stem,
+            Count = count,
+            Key = asked.Key,
+            QuickKey = asked.QuickKey,
+            Endpoint = asked.Endpoint,
+            Model = asked.Model,
+            Prompt = asked.Prompt,
+            Fields = asked.Fields,
+            Sources = asked.Sources,
+        };
+
+        /// <summary>What the request asked, as its result's line in the record says it again.</summary>
+        public RecordedRequest Asked() => new RecordedRequest
+        {
+            Key = Key,
+            QuickKey = QuickKey,
+            Endpoint = Endpoint,
+            Model = Model,
+            Prompt = Prompt,
+            Fields = Fields,
+            Sources = Sources,
+        };
     }
 
     /// <summary>A batch as submitted: its ID, the plan and part whose lines it carries, and how many.</summary>
@@ -52,6 +81,17 @@ namespace ImageEdit.Output
         [JsonPropertyName("inputFileId")] public string InputFileId { get; set; } = "";
         /// <summary>The pending line this batch settles.</summary>
         [JsonPropertyName("pending")] public string? Pending { get; set; }
+
+        /// <summary>Whether this batch carries a request line: the same plan, and the line's number (the end of its custom_id) in this batch's range.</summary>
+        public bool Carries(BatchRequestLine line)
+        {
+            if (line.Plan != Plan
+                || !int.TryParse(line.CustomId.Substring(line.CustomId.LastIndexOf('-') + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+            {
+                return false;
+            }
+            return index >= FirstLine && index < FirstLine + Requests;
+        }
     }
 
     // Calls that are not idempotent (an upload, creating a batch) are announced in the record before they are sent, so

@@ -26,11 +26,11 @@ namespace ImageEdit.Requests
             string imageField = request.Images.Count == 1 ? "image" : "image[]";
             foreach (var image in request.Images)
             {
-                body.AddFile(imageField, image.Value, ContentType(image), image.Info?.Length, BodyCheck(image));
+                body.AddFile(imageField, image.Value, ContentType(image), image.Info?.Length ?? FileTarget.Length(image.Value), BodyCheck(image));
             }
             foreach (var (wireName, attachment) in request.Attachments)
             {
-                body.AddFile(wireName, attachment.Value, ContentType(attachment), attachment.Info?.Length, BodyCheck(attachment));
+                body.AddFile(wireName, attachment.Value, ContentType(attachment), attachment.Info?.Length ?? FileTarget.Length(attachment.Value), BodyCheck(attachment));
             }
             return body;
         }
