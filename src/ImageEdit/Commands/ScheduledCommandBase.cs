@@ -14,7 +14,6 @@ namespace ImageEdit.Commands
         private OperationScheduler? _scheduler;
         private ApiConnection? _connection;
 
-        /// <summary>How many requests may be in flight at once, over one shared connection pool. Default 4.</summary>
         [Parameter]
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = 4;
