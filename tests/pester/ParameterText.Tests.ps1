@@ -29,11 +29,13 @@ Describe 'Parameter text' {
 
     It 'describes every parameter of <_>, and Get-Help shows that text' -ForEach $cmdlets {
         $own, $sharedText = Get-Described $_
+        $helpText = @{}
+        foreach ($described in (Get-Help $_ -Full).parameters.parameter) { $helpText[$described.name] = @($described.description.Text | ForEach-Object Trim) }
         foreach ($parameter in (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common -or $_ -in 'WhatIf', 'Confirm' }) {
             $text = if ($own.Contains("-$parameter")) { $own["-$parameter"] } elseif ($sharedText.Contains("-$parameter")) { $sharedText["-$parameter"] } else { $null }
             $paragraphs = @(if ($text) { (Get-Paragraphs $text).ToArray() })
             $paragraphs | Should -Not -BeNullOrEmpty -Because "-$parameter of $_ needs a description in docs/help/$_.md or docs/help/parameters.md"
-            @((Get-Help $_ -Parameter $parameter).description.Text | ForEach-Object Trim) | Should -Be $paragraphs -Because "Get-Help $_ -Parameter $parameter is made from docs/help"
+            $helpText[$parameter] | Should -Be $paragraphs -Because "Get-Help $_ -Parameter $parameter is made from docs/help"
         }
     }
 
