@@ -14,35 +14,7 @@ $commandNs = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
 $devNs = 'http://schemas.microsoft.com/maml/dev/2004/10'
 $commonParameters = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
 
-# Splits a Markdown file into '## SECTION' -> (text, or '### Heading' -> text); fenced code stays whole.
-function Read-HelpMarkdown([string] $Path) {
-    $sections = [ordered]@{}
-    $section = $null
-    $heading = $null
-    $inCode = $false
-    foreach ($line in Get-Content -LiteralPath $Path) {
-        if ($line -match '^```') { $inCode = -not $inCode }
-        if (-not $inCode -and $line -match '^## (.+)$') { $section = $Matches[1].Trim(); $sections[$section] = [ordered]@{ '' = [Collections.Generic.List[string]]::new() }; $heading = ''; continue }
-        if (-not $inCode -and $line -match '^### (.+)$' -and $section) { $heading = $Matches[1].Trim(); $sections[$section][$heading] = [Collections.Generic.List[string]]::new(); continue }
-        if ($section) { $sections[$section][$heading].Add($line) }
-    }
-    $sections
-}
-
-# Paragraphs of prose (blank-line separated, lines joined), leaving out fenced code.
-function Get-Paragraphs([string[]] $Lines) {
-    $paragraphs = [Collections.Generic.List[string]]::new()
-    $current = [Collections.Generic.List[string]]::new()
-    $inCode = $false
-    foreach ($line in $Lines) {
-        if ($line -match '^```') { $inCode = -not $inCode; continue }
-        if ($inCode) { continue }
-        if ($line.Trim() -eq '') { if ($current.Count) { $paragraphs.Add(($current -join ' ')); $current.Clear() }; continue }
-        $current.Add($line.Trim())
-    }
-    if ($current.Count) { $paragraphs.Add(($current -join ' ')) }
-    , $paragraphs
-}
+. (Join-Path $PSScriptRoot 'HelpMarkdown.ps1')
 
 function Get-Code([string[]] $Lines) {
     $inCode = $false

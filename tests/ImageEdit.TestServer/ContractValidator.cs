@@ -20,9 +20,6 @@ public static class ContractValidator
     /// <summary>The models that take complexity, markup and gif output (2.6).</summary>
     private static readonly string[] Gpt26Models = ["gpt-image-2.6-sunburst", "gpt-image-2.6-flare"];
 
-    /// <summary>Every text field a multipart edit may carry (the files are image, image[], mask and markup); any other is refused, as the API does. (JsonEditReader knows the JSON members.)</summary>
-    public static readonly IReadOnlyList<string> MultipartFields = ["prompt", "model", "n", "size", "quality", "complexity", "background", "input_fidelity", "output_format",
-        "output_compression", "frame_count", "frame_duration_ms", "response_format", "user", "partial_images", "stream"];
     private static readonly string[] StandardGptSizes = ["1024x1024", "1536x1024", "1024x1536", "auto"];
     private static readonly string[] DallE2Sizes = ["256x256", "512x512", "1024x1024"];
     private const long FourMegabytes = 4L * 1024 * 1024;
@@ -51,8 +48,8 @@ public static class ContractValidator
             return new Problem($"Invalid value for 'model': '{model}' is not a model that supports image edits.", "model");
         }
 
-        if (request.Fields.FirstOrDefault(f => !MultipartFields.Contains(f.Name)) is { } unknown) return new Problem($"Unknown parameter: '{unknown.Name}'.", unknown.Name, "unknown_parameter");
-        if (request.Files.FirstOrDefault(f => f.Name is not ("image" or "image[]" or "mask" or "markup")) is { } unknownFile) return new Problem($"Unknown parameter: '{unknownFile.Name}'.", unknownFile.Name, "unknown_parameter");
+        if (request.Fields.FirstOrDefault(f => !EditFields.MultipartText.Contains(f.Name)) is { } unknown) return new Problem($"Unknown parameter: '{unknown.Name}'.", unknown.Name, "unknown_parameter");
+        if (request.Files.FirstOrDefault(f => !EditFields.MultipartFiles.Contains(f.Name)) is { } unknownFile) return new Problem($"Unknown parameter: '{unknownFile.Name}'.", unknownFile.Name, "unknown_parameter");
         string? prompt = request.Field("prompt");
         if (string.IsNullOrWhiteSpace(prompt)) return new Problem("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
         int promptLimit = dallE2 ? 1000 : 32000;

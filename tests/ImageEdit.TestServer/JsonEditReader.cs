@@ -18,9 +18,6 @@ internal static class JsonEditReader
     public const long MaxImageUrlLength = 20_971_520;
     private const int MaxImages = 16;
     private const int UrlKept = 64 * 1024;
-    private static readonly string[] NullableStrings = ["model", "quality", "complexity", "input_fidelity", "size", "output_format", "moderation", "background"];
-    private static readonly string[] NullableIntegers = ["n", "output_compression", "partial_images", "frame_count", "frame_duration_ms"];
-    private static readonly string[] ImageReferences = ["mask", "markup"];
 
     public static async Task<Problem?> ReadAsync(HttpContext context, RecordedRequest recorded, FileStore files, int headBytes)
     {
@@ -81,12 +78,13 @@ internal static class JsonEditReader
             reader.Read();
             if (!seen.Add(name)) return new Problem($"Duplicate parameter: '{name}' appears more than once.", name, "duplicate_parameter");
             Problem? problem;
-            if (name == "images") problem = ReadImages(ref reader, recorded, files, headBytes);
-            else if (ImageReferences.Contains(name)) problem = ReadReference(ref reader, new RecordedImageRef { Role = name, Index = 0 }, recorded, files, headBytes);
-            else if (name is "prompt" or "user") problem = ReadString(ref reader, recorded, name, nullable: false);
-            else if (NullableStrings.Contains(name)) problem = ReadString(ref reader, recorded, name, nullable: true);
-            else if (NullableIntegers.Contains(name)) problem = ReadInteger(ref reader, recorded, name);
-            else if (name == "stream") problem = ReadBoolean(ref reader, recorded, name);
+            // The names and their JSON types are EditFields' lists; any other name is unknown.
+            if (name == EditFields.JsonImages) problem = ReadImages(ref reader, recorded, files, headBytes);
+            else if (EditFields.JsonImageReferences.Contains(name)) problem = ReadReference(ref reader, new RecordedImageRef { Role = name, Index = 0 }, recorded, files, headBytes);
+            else if (EditFields.JsonStrings.Contains(name)) problem = ReadString(ref reader, recorded, name, nullable: false);
+            else if (EditFields.JsonNullableStrings.Contains(name)) problem = ReadString(ref reader, recorded, name, nullable: true);
+            else if (EditFields.JsonNullableIntegers.Contains(name)) problem = ReadInteger(ref reader, recorded, name);
+            else if (EditFields.JsonBooleans.Contains(name)) problem = ReadBoolean(ref reader, recorded, name);
             else problem = new Problem($"Unknown parameter: '{name}'.", name, "unknown_parameter");
             if (problem != null) return problem;
         }

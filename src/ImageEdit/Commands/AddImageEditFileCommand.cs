@@ -18,7 +18,6 @@ namespace ImageEdit.Commands
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
 
-        /// <summary>The images to upload, one request each. Wildcards are expanded; a piped string or FileInfo binds here.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]
         [SupportsWildcards]
@@ -26,21 +25,15 @@ namespace ImageEdit.Commands
         [PipedItemPath]
         public string[] Path { get; set; } = System.Array.Empty<string>();
 
-        /// <summary>The images to upload, taken exactly as written.</summary>
         [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
         [Alias("PSPath", "LP")]
         [ValidateNotNullOrEmpty]
         public string[] LiteralPath { get; set; } = System.Array.Empty<string>();
 
-        /// <summary>What the file is for: vision (images for edits, the default) or user_data.</summary>
         [Parameter]
         [ValidateSet("vision", "user_data")]
         public string Purpose { get; set; } = "vision";
 
-        /// <summary>
-        /// Days after its upload when the Files API deletes the file by itself, 1 to 30 (the API's bounds are one hour and
-        /// 30 days). Left out, the file stays until it is removed (Remove-ImageEditFile).
-        /// </summary>
         [Parameter]
         [ValidateRange(1, 30)]
         public int? ExpiresAfterDays { get; set; }
@@ -94,7 +87,6 @@ namespace ImageEdit.Commands
     [Cmdlet(VerbsCommon.Remove, "ImageEditFile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     public sealed class RemoveImageEditFileCommand : ThrottledCommandBase
     {
-        /// <summary>The IDs of the files to delete; binds from a piped string or from FileId of Add-ImageEditFile's results.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string[] FileId { get; set; } = System.Array.Empty<string>();

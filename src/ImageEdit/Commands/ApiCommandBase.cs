@@ -7,49 +7,43 @@ using ImageEdit.Rules;
 namespace ImageEdit.Commands
 {
     /// <summary>The parameters every cmdlet that calls the API shares: where to send, how to authenticate, how long to wait and retry.</summary>
+    /// <remarks>
+    /// The cmdlets' parameters are described for users in docs/help (parameters.md for the shared ones), from which Get-Help
+    /// and the README's parameter table are made; a /// summary on a parameter would be a copy that drifts (ParameterText.Tests.ps1).
+    /// </remarks>
     public abstract class ApiCommandBase : PSCmdlet
     {
-        /// <summary>OpenAI or Azure. Default: Azure when $env:AZURE_OPENAI_ENDPOINT is set and no OpenAI base URI or key is given; else OpenAI.</summary>
         [Parameter]
         public ApiType? ApiType { get; set; }
 
-        /// <summary>Azure: the api-version query parameter. Default: $env:OPENAI_API_VERSION, else 2025-04-01-preview.</summary>
         [Parameter]
         public string? ApiVersion { get; set; }
 
-        /// <summary>Azure: a Microsoft Entra ID access token, sent as a bearer token instead of a key.</summary>
         [Parameter]
         [SecretArgument]
         public SecureString? AccessToken { get; set; }
 
-        /// <summary>The API key. Default: $env:OPENAI_API_KEY (Azure: $env:AZURE_OPENAI_API_KEY).</summary>
         [Parameter]
         [SecretArgument]
         public SecureString? ApiKey { get; set; }
 
-        /// <summary>The API's base address. Default: $env:OPENAI_BASE_URL, else https://api.openai.com/v1. Azure: the resource endpoint (https://NAME.openai.azure.com); default $env:AZURE_OPENAI_ENDPOINT.</summary>
         [Parameter]
         public Uri? BaseUri { get; set; }
 
-        /// <summary>Sent as OpenAI-Organization. Default: $env:OPENAI_ORG_ID.</summary>
         [Parameter]
         public string? Organization { get; set; }
 
-        /// <summary>Sent as OpenAI-Project. Default: $env:OPENAI_PROJECT_ID.</summary>
         [Parameter]
         public string? Project { get; set; }
 
-        /// <summary>Seconds one try may go without an answer (a stream: without data) before it is abandoned. Default 600.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
         public int TimeoutSec { get; set; } = 600;
 
-        /// <summary>How many more times a transient failure (408, 409, 429, 5xx, a dropped connection, a timeout) is tried. Default 2.</summary>
         [Parameter]
         [ValidateRange(0, 100)]
         public int MaximumRetryCount { get; set; } = 2;
 
-        /// <summary>Allow sending the key over plain http to a host that is not this machine.</summary>
         [Parameter]
         public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 

@@ -20,12 +20,10 @@ namespace ImageEdit.Commands
     /// </summary>
     public abstract class BatchCommandBase : ThrottledCommandBase
     {
-        /// <summary>The batch IDs (batch_...); a piped ImageEditBatch binds its Id.</summary>
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string[]? Id { get; set; }
 
-        /// <summary>The output folder the batches were started with; without -Id, every batch its run record lists.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? OutputDirectory { get; set; }
 
@@ -118,7 +116,6 @@ namespace ImageEdit.Commands
     [OutputType(typeof(ImageEditBatch))]
     public sealed class WaitImageEditBatchCommand : BatchCommandBase
     {
-        /// <summary>The first pause between polls, in seconds; each pause is half as long again as the last, up to 60 s. Default 2.</summary>
         [Parameter]
         [ValidateRange(0.05, 3600)]
         public double PollIntervalSec { get; set; } = 2;

@@ -17,11 +17,6 @@ namespace ImageEdit.Commands
     [OutputType(typeof(ImageEditResult))]
     public sealed class EditImageCommand : SentEditCommandBase
     {
-        /// <summary>
-        /// A budget in USD: once the cost of this command's completed requests reaches it, no new request is sent (those on
-        /// their way finish and are kept); every input not sent gets a BudgetExceeded error, and -Resume sends just those
-        /// later. Needs a price for the model (Get-ImageEditModel shows the table; $env:IMAGEEDIT_PRICE_FILE adds prices).
-        /// </summary>
         [Parameter]
         [ValidateRange(0, 79228162514264337593543950335.0)]
         public decimal? MaxCost { get; set; }

@@ -24,19 +24,13 @@ namespace ImageEdit.Commands
         private readonly List<string> _folders = new List<string>();
         private readonly Dictionary<string, HashSet<string>> _resumed = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
 
-        /// <summary>
-        /// Output folders (or their run record), results of Edit-Image, Get-ImageEditStream and Receive-ImageEditBatch
-        /// (their saved files' folder), or run summaries (their RecordPath).
-        /// </summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [Alias("FullName", "OutputDirectory")]
         public object[] Path { get; set; } = Array.Empty<object>();
 
-        /// <summary>Where to write the page (by default imageedit-report.html in the folder); its images are linked relative to it.</summary>
         [Parameter]
         public string? OutFile { get; set; }
 
-        /// <summary>Open the page in the default browser once written.</summary>
         [Parameter]
         public SwitchParameter Show { get; set; }
 

@@ -18,13 +18,11 @@ namespace ImageEdit.Commands
     [OutputType(typeof(ImageEditModel))]
     public sealed class GetImageEditModelCommand : ScheduledCommandBase
     {
-        /// <summary>Only models whose name matches one of these (wildcards allowed).</summary>
         [Parameter(Position = 0)]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(ModelCompleter))]
         public string[]? Name { get; set; }
 
-        /// <summary>List every model the key can use, not only image models.</summary>
         [Parameter]
         public SwitchParameter All { get; set; }
 

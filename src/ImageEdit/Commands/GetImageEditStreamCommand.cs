@@ -17,16 +17,10 @@ namespace ImageEdit.Commands
     [OutputType(typeof(ImageEditPartialImageEvent), typeof(ImageEditCompletedEvent))]
     public sealed class GetImageEditStreamCommand : SentEditCommandBase
     {
-        /// <summary>How many partial images to stream before the final one, 0 to 3 (the field partial_images).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [RequestField("partial_images", FieldKind.Integer, Minimum = 0, Maximum = 3, GptImageOnly = true, StreamingOnly = true)]
         public int? PartialImages { get; set; }
 
-        /// <summary>
-        /// A budget in USD: once the cost of this command's completed requests reaches it, no new request is sent (those on
-        /// their way finish and are kept); every input not sent gets a BudgetExceeded error, and -Resume sends just those
-        /// later. Needs a price for the model (Get-ImageEditModel shows the table; $env:IMAGEEDIT_PRICE_FILE adds prices).
-        /// </summary>
         [Parameter]
         [ValidateRange(0, 79228162514264337593543950335.0)]
         public decimal? MaxCost { get; set; }

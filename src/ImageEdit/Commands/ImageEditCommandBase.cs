@@ -44,11 +44,11 @@ namespace ImageEdit.Commands
             nameof(Markup), nameof(MarkupUrl), nameof(MarkupFileId), nameof(OutputDirectory),
         };
 
-        /// <summary>
+        /// <remarks>
         /// The piped object itself (a row, a file, a string), bound before its values: not for typing. PowerShell sets it
         /// for every piped object, so the command counts each one that never reaches ProcessRecord because PowerShell
         /// refused it while binding its values (a row with no Prompt column, say): the summary's Failed includes it.
-        /// </summary>
+        /// </remarks>
         [Parameter(ValueFromPipeline = true, DontShow = true)]
         public PSObject? InputObject
         {

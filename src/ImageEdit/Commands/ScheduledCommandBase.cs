@@ -54,7 +54,6 @@ namespace ImageEdit.Commands
     /// <summary>A cmdlet that sends one request per input, several at once: at most -ThrottleLimit in flight.</summary>
     public abstract class ThrottledCommandBase : ScheduledCommandBase
     {
-        /// <summary>How many requests may be in flight at once, over one shared connection pool. Default 4.</summary>
         [Parameter]
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = 4;
