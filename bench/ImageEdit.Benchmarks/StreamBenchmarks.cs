@@ -56,7 +56,7 @@ public class StreamBenchmarks
         await foreach (var item in parser.EnumerateAsync())
         {
             using var result = item.Data;
-            result.Images[0].File!.Commit("event-" + saved++);
+            result.Images[0].PendingFile()!.Commit("event-" + saved++);
         }
         return saved;
     }

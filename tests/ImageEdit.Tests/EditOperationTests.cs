@@ -5,6 +5,7 @@ using ImageEdit.Models;
 using ImageEdit.Operations;
 using ImageEdit.Output;
 using ImageEdit.TestServer;
+using ImageEdit.Requests;
 
 namespace ImageEdit.Tests;
 

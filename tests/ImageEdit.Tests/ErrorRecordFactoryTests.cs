@@ -4,6 +4,7 @@ using ImageEdit.Http;
 using ImageEdit.Images;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Tests;
 

@@ -50,8 +50,8 @@ public class ImagePayloadParserTests
         Assert.Equal((100, 50, 50, 10, 40), (result.Usage!.TotalTokens, result.Usage.InputTokens, result.Usage.OutputTokens, result.Usage.InputTokensDetails!.TextTokens, result.Usage.InputTokensDetails.ImageTokens));
         Assert.Equal("a lighthouse", result.Images[0].RevisedPrompt);
         Assert.All(result.Images, i => Assert.Null(i.B64Json));
-        Assert.Equal(ImageA, File.ReadAllBytes(result.Images[0].File!.Commit().Path!));
-        Assert.Equal(ImageB, File.ReadAllBytes(result.Images[1].File!.Commit().Path!));
+        Assert.Equal(ImageA, File.ReadAllBytes(result.Images[0].PendingFile()!.Commit().Path!));
+        Assert.Equal(ImageB, File.ReadAllBytes(result.Images[1].PendingFile()!.Commit().Path!));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Linq;
 using ImageEdit.Pipeline;
 using ImageEdit.Requests;
 using Xunit;
+using ImageEdit.Commands;
 
 namespace ImageEdit.Tests
 {

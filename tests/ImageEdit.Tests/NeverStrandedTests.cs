@@ -3,6 +3,7 @@ using ImageEdit.Models;
 using ImageEdit.Operations;
 using ImageEdit.Responses;
 using ImageEdit.Rules;
+using ImageEdit.Requests;
 
 namespace ImageEdit.Tests;
 

@@ -50,16 +50,16 @@ public class RequestFieldTests
     [Fact]
     public void While_PowerShell_binds_a_refused_value_binds_nothing_and_is_noted_for_the_command()
     {
-        Commands.BindingProblems.Clear();
+        Requests.BindingProblems.Clear();
         Assert.Null(RequestFields.Wire("n").Description.Transform(null!, new PSObject("abc")));
         Assert.Null(RequestFields.Wire("n").Description.Transform(null!, "abc"));
-        var noted = Assert.Single(Commands.BindingProblems.Take());
+        var noted = Assert.Single(Requests.BindingProblems.Take());
         Assert.Equal("n", noted.WireName);
         Assert.Equal("abc", noted.Value);
         Assert.Equal("'abc' is not a whole number.", noted.Problem);
-        Assert.Empty(Commands.BindingProblems.Take());
+        Assert.Empty(Requests.BindingProblems.Take());
         Assert.Equal(4, RequestFields.Wire("n").Description.Transform(null!, "4"));
-        Assert.Empty(Commands.BindingProblems.Take());
+        Assert.Empty(Requests.BindingProblems.Take());
     }
 
     [Fact]

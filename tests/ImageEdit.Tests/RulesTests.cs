@@ -1,6 +1,7 @@
 using ImageEdit.Models;
 using ImageEdit.Images;
 using ImageEdit.Rules;
+using ImageEdit.Requests;
 
 namespace ImageEdit.Tests;
 

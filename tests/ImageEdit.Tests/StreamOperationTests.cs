@@ -4,6 +4,7 @@ using ImageEdit.Http;
 using ImageEdit.Models;
 using ImageEdit.Operations;
 using ImageEdit.TestServer;
+using ImageEdit.Requests;
 
 namespace ImageEdit.Tests;
 

@@ -4,6 +4,7 @@ using ImageEdit.Images;
 using ImageEdit.Models;
 using ImageEdit.Operations;
 using ImageEdit.Pipeline;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Commands
 {

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Security;
 using ImageEdit.Http;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Commands
 {
@@ -63,10 +64,10 @@ namespace ImageEdit.Commands
                 return;
             }
             ThrowTerminatingError(Pipeline.ErrorRecordFactory.Create(connection.ApiType == Http.ApiType.Azure
-                ? new Pipeline.LocalCheckException("MissingApiKey", ErrorCategory.AuthenticationError, null,
+                ? new LocalCheckException("MissingApiKey", ErrorCategory.AuthenticationError, null,
                     "No Azure OpenAI key or token was given: pass -ApiKey or -AccessToken, or set $env:AZURE_OPENAI_API_KEY.",
                     "$env:AZURE_OPENAI_API_KEY = '<your key>' (or -AccessToken with a Microsoft Entra ID token)")
-                : new Pipeline.LocalCheckException("MissingApiKey", ErrorCategory.AuthenticationError, null,
+                : new LocalCheckException("MissingApiKey", ErrorCategory.AuthenticationError, null,
                     "No API key was given: pass -ApiKey or set $env:OPENAI_API_KEY.",
                     "$env:OPENAI_API_KEY = '<your key>' (or -ApiKey (Read-Host -AsSecureString))"), null));
         }

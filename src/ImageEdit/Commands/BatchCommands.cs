@@ -10,6 +10,7 @@ using ImageEdit.Operations;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
 using ImageEdit.Responses;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Commands
 {

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Security;
 using ImageEdit.Http;
 using ImageEdit.Pipeline;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Commands
 {

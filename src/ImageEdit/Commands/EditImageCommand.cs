@@ -6,6 +6,7 @@ using ImageEdit.Models;
 using ImageEdit.Operations;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
+using ImageEdit.Requests;
 
 namespace ImageEdit.Commands
 {

@@ -9,6 +9,7 @@ using ImageEdit.Models;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
 using ImageEdit.Report;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Commands
 {

@@ -6,6 +6,7 @@ using System.Threading;
 using ImageEdit.Models;
 using ImageEdit.Operations;
 using ImageEdit.Pipeline;
+using ImageEdit.Responses;
 using ImageEdit.Rules;
 
 namespace ImageEdit.Commands

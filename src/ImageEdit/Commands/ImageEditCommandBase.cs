@@ -14,6 +14,9 @@ using ImageEdit.Pipeline;
 using ImageEdit.Requests;
 using ImageEdit.Rules;
 
+// The request fields are the [RequestField] parameters of these cmdlets, in this order (see RequestFields).
+[assembly: ImageEdit.Requests.RequestFieldsDeclaredIn(typeof(ImageEdit.Commands.ImageEditCommandBase), typeof(ImageEdit.Commands.GetImageEditStreamCommand))]
+
 namespace ImageEdit.Commands
 {
     /// <summary>

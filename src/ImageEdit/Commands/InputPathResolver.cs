@@ -4,6 +4,7 @@ using System.IO;
 using System.Management.Automation;
 using ImageEdit.Pipeline;
 using Microsoft.PowerShell.Commands;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Commands
 {

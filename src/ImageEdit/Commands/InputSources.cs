@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using ImageEdit.Pipeline;
 using ImageEdit.Requests;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Commands
 {

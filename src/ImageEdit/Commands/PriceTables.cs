@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using ImageEdit.Pipeline;
 using ImageEdit.Pricing;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Commands
 {

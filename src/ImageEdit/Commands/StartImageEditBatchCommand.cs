@@ -8,6 +8,8 @@ using ImageEdit.Http;
 using ImageEdit.Models;
 using ImageEdit.Operations;
 using ImageEdit.Pipeline;
+using ImageEdit.Rules;
+using ImageEdit.Requests;
 
 namespace ImageEdit.Commands
 {

@@ -12,6 +12,7 @@ using ImageEdit.Models;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
 using ImageEdit.Responses;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Operations
 {
@@ -54,7 +55,7 @@ namespace ImageEdit.Operations
             var carried = batches.LastOrDefault(b => b.Id == batch.Id);
             if (carried is null)
             {
-                throw new Pipeline.LocalCheckException("BatchNotInRecord", System.Management.Automation.ErrorCategory.ObjectNotFound, batch.Id,
+                throw new LocalCheckException("BatchNotInRecord", System.Management.Automation.ErrorCategory.ObjectNotFound, batch.Id,
                     $"The run record in {_record.Folder} does not list {batch.Id}, so which request is which input is not known here.",
                     "Pass the -OutputDirectory the batch was started with (Get-ImageEditBatch -OutputDirectory <folder> lists its batches).");
             }
@@ -244,8 +245,8 @@ namespace ImageEdit.Operations
         {
         }
 
-        private static Pipeline.LocalCheckException NotRun(string batchId, BatchRequestLine request, string customId, string why) =>
-            new Pipeline.LocalCheckException("BatchRequestNotRun", System.Management.Automation.ErrorCategory.OperationStopped, request.Source,
+        private static LocalCheckException NotRun(string batchId, BatchRequestLine request, string customId, string why) =>
+            new LocalCheckException("BatchRequestNotRun", System.Management.Automation.ErrorCategory.OperationStopped, request.Source,
                 $"The batch {batchId} ended before the request for {request.Source} ({customId}) ran{(why.Length > 0 ? ": " + why.TrimEnd('.') : "")}.",
                 "Start the batch again with Start-ImageEditBatch -Resume and the same inputs: only what has no result yet is sent.");
 
@@ -275,7 +276,7 @@ namespace ImageEdit.Operations
                 {
                     continue;
                 }
-                var saved = image.File.Commit();
+                var saved = image.PendingFile()!.Commit();
                 data.Add(new ImageEditData(image.Index, null, null, null, saved));
                 if (saved.Path is null)
                 {

@@ -39,7 +39,7 @@ namespace ImageEdit.Operations
             });
             var since = DateTimeOffset.UtcNow;
             return new ApiClient(connection, log).SendOnceAsync(new ApiCall(HttpMethod.Post, connection.BatchesUri(), "a new batch", (_, _) => Json(body)),
-                (response, attempt) => FilesApi.ReadJsonAsync<BatchDto>(response, attempt),
+                (response, attempt) => JsonAnswer.ReadAsync<BatchDto>(response, attempt),
                 token => FindAsync(connection, plan, part, since - TimeSpan.FromDays(1), log, token), cancellation);
         }
 
@@ -57,7 +57,7 @@ namespace ImageEdit.Operations
             {
                 var uri = new Uri(connection.BatchesUri() + "?limit=100" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after)));
                 var page = await client.SendAsync(new ApiCall(HttpMethod.Get, uri, $"the batches of plan {plan}"),
-                    (response, attempt) => FilesApi.ReadJsonAsync<BatchListDto>(response, attempt), cancellation).ConfigureAwait(false);
+                    (response, attempt) => JsonAnswer.ReadAsync<BatchListDto>(response, attempt), cancellation).ConfigureAwait(false);
                 foreach (var batch in page.Data)
                 {
                     if (batch.Metadata != null && batch.Metadata.TryGetValue("plan", out var named) && named == plan
@@ -127,7 +127,7 @@ namespace ImageEdit.Operations
         }
 
         private static Task<T> Send<T>(ApiConnection connection, ApiCall call, ILog log, CancellationToken cancellation) where T : class =>
-            new ApiClient(connection, log).SendAsync(call, (response, attempt) => FilesApi.ReadJsonAsync<T>(response, attempt), cancellation);
+            new ApiClient(connection, log).SendAsync(call, (response, attempt) => JsonAnswer.ReadAsync<T>(response, attempt), cancellation);
 
         /// <summary>Splits a stream into lines of bytes (LF or CRLF), one line in memory at a time.</summary>
         private sealed class LineReader

@@ -10,6 +10,7 @@ using ImageEdit.Responses;
 using ImageEdit.Models;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
+using ImageEdit.Requests;
 
 namespace ImageEdit.Operations
 {
@@ -65,7 +66,7 @@ namespace ImageEdit.Operations
                     SavedImage? file = null;
                     if (image.File != null)
                     {
-                        file = image.File.Commit();
+                        file = image.PendingFile()!.Commit();
                     }
                     else if (_writer != null && image.Url != null)
                     {

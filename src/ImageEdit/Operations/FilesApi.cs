@@ -50,7 +50,7 @@ namespace ImageEdit.Operations
             }, length);
             var client = new ApiClient(connection, sink, new UploadProgress(sink.WriteProgress, sink.BatchActivityId));
             var since = DateTimeOffset.UtcNow;
-            var file = await client.SendOnceAsync(call, (response, attempt) => ReadJsonAsync<FileDto>(response, attempt),
+            var file = await client.SendOnceAsync(call, (response, attempt) => JsonAnswer.ReadAsync<FileDto>(response, attempt),
                 token => FindUploadAsync(connection, purpose, name, length, since, sink, token), cancellation).ConfigureAwait(false);
             return ToFile(file, path);
         }
@@ -87,7 +87,7 @@ namespace ImageEdit.Operations
             {
                 string query = $"purpose={Uri.EscapeDataString(purpose)}&order=desc&limit=1000" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after));
                 var page = await client.SendAsync(new ApiCall(HttpMethod.Get, new Uri(connection.FilesUri() + "?" + query), $"the files of purpose {purpose}"),
-                    (response, attempt) => ReadJsonAsync<FileListDto>(response, attempt), cancellation).ConfigureAwait(false);
+                    (response, attempt) => JsonAnswer.ReadAsync<FileListDto>(response, attempt), cancellation).ConfigureAwait(false);
                 foreach (var file in page.Data)
                 {
                     if (file.CreatedAt < fromUnixTime)
@@ -106,7 +106,7 @@ namespace ImageEdit.Operations
 
         /// <summary>Reads one file's object (to learn that it still exists).</summary>
         public static Task<FileDto> GetAsync(ApiConnection connection, string fileId, ILog log, CancellationToken cancellation) =>
-            new ApiClient(connection, log).SendAsync(new ApiCall(HttpMethod.Get, connection.FilesUri(fileId), fileId), (response, attempt) => ReadJsonAsync<FileDto>(response, attempt), cancellation);
+            new ApiClient(connection, log).SendAsync(new ApiCall(HttpMethod.Get, connection.FilesUri(fileId), fileId), (response, attempt) => JsonAnswer.ReadAsync<FileDto>(response, attempt), cancellation);
 
         public static async Task DeleteAsync(ApiConnection connection, string fileId, IOutputSink sink, CancellationToken cancellation)
         {
@@ -116,7 +116,7 @@ namespace ImageEdit.Operations
             {
                 // A delete whose answer was lost may have been carried out: the retry would then get a 404 for a file that is
                 // gone as asked. So before it is sent again, the file is looked up, and its absence is the delete's success.
-                deleted = await client.SendOnceAsync(new ApiCall(HttpMethod.Delete, connection.FilesUri(fileId), fileId), (response, attempt) => ReadJsonAsync<DeletedDto>(response, attempt),
+                deleted = await client.SendOnceAsync(new ApiCall(HttpMethod.Delete, connection.FilesUri(fileId), fileId), (response, attempt) => JsonAnswer.ReadAsync<DeletedDto>(response, attempt),
                     async token => await IsGoneAsync(connection, fileId, sink, token).ConfigureAwait(false) ? new DeletedDto { Id = fileId, Deleted = true } : null,
                     cancellation).ConfigureAwait(false);
             }
@@ -143,33 +143,6 @@ namespace ImageEdit.Operations
             {
                 return true;
             }
-        }
-
-        /// <summary>Reads a small JSON answer; anything that is not the expected object is an ApiException with an excerpt.</summary>
-        internal static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, TryContext attempt) where T : class
-        {
-            byte[] body = await ApiClient.ReadAtMostAsync(response, 8 * 1024 * 1024, attempt.Token).ConfigureAwait(false);
-            try
-            {
-                return JsonSerializer.Deserialize<T>(body) ?? throw new JsonException("it is null");
-            }
-            catch (JsonException ex)
-            {
-                throw new ApiException(response.StatusCode, $"The answer could not be read ({ex.Message.Split('.')[0]})" +
-                    ApiErrorParser.DescribeBody(body, response.Content.Headers.ContentType?.MediaType), null, null, null, ApiClient.RequestId(response));
-            }
-        }
-    }
-
-    /// <summary>The Models API: the image models the key can use.</summary>
-    internal static class ModelsApi
-    {
-        /// <param name="optional">Read for knowledge the edits do not wait for (shutdown dates): see <see cref="ApiCall.Optional"/>.</param>
-        public static async Task<ModelListDto> ListAsync(ApiConnection connection, ILog log, CancellationToken cancellation, bool optional = false)
-        {
-            var client = new ApiClient(connection, log);
-            return await client.SendAsync(new ApiCall(HttpMethod.Get, connection.ModelsUri(), "the model list") { Optional = optional },
-                (response, attempt) => FilesApi.ReadJsonAsync<ModelListDto>(response, attempt), cancellation).ConfigureAwait(false);
         }
     }
 }

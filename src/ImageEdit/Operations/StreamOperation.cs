@@ -15,6 +15,7 @@ using ImageEdit.Models;
 using ImageEdit.Output;
 using ImageEdit.Pipeline;
 using ImageEdit.Responses;
+using ImageEdit.Requests;
 
 namespace ImageEdit.Operations
 {
@@ -226,7 +227,7 @@ namespace ImageEdit.Operations
             {
                 return null;
             }
-            var saved = image.File.Commit(name);
+            var saved = image.PendingFile()!.Commit(name);
             if (saved.Path != null)
             {
                 sink.Verbose($"Saved {saved.Path}");

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Management.Automation;
 using ImageEdit.Pipeline;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Output
 {

@@ -5,6 +5,8 @@ using System.Threading;
 using System.Threading.Tasks;
 using ImageEdit.Images;
 
+using ImageEdit.Responses;
+
 namespace ImageEdit.Output
 {
     /// <summary>
@@ -13,7 +15,7 @@ namespace ImageEdit.Output
     /// is never lost: <see cref="Commit"/> then returns the bytes with the reason they could not be saved.
     /// Disposing it without committing deletes the temporary file.
     /// </summary>
-    internal sealed class PendingImageFile : IDisposable
+    internal sealed class PendingImageFile : IImageDestination
     {
         private readonly ImageFileWriter _writer;
         private readonly OutputName _name;
@@ -241,5 +243,11 @@ namespace ImageEdit.Output
                 count -= read;
             }
         }
+    }
+
+    /// <summary>The pending file a parsed image was decoded into (the parser knows it only as a destination).</summary>
+    internal static class ParsedImageFiles
+    {
+        public static PendingImageFile? PendingFile(this ParsedImage image) => (PendingImageFile?)image.File;
     }
 }

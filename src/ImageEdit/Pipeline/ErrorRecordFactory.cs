@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Net.Http;
 using ImageEdit.Http;
 using ImageEdit.Images;
+using ImageEdit.Rules;
 
 namespace ImageEdit.Pipeline
 {

@@ -70,7 +70,7 @@ namespace ImageEdit.Requests
 
         /// <summary>
         /// Binds a value strictly (see <see cref="Convert"/>). A value that is not of the field's kind binds nothing and is
-        /// noted in <see cref="Commands.BindingProblems"/>, so that the command fails that row itself and counts it.
+        /// noted in <see cref="BindingProblems"/>, so that the command fails that row itself and counts it.
         /// </summary>
         public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
         {
@@ -80,7 +80,7 @@ namespace ImageEdit.Requests
             }
             catch (FieldValueException refused)
             {
-                Commands.BindingProblems.Note(new Commands.BindingProblem(WireName, inputData is PSObject wrapped ? wrapped.BaseObject : inputData, refused.Problem, refused.Advice));
+                BindingProblems.Note(new BindingProblem(WireName, inputData is PSObject wrapped ? wrapped.BaseObject : inputData, refused.Problem, refused.Advice));
                 return null;
             }
         }

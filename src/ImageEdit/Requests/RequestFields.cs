@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
-using ImageEdit.Commands;
 
 namespace ImageEdit.Requests
 {
@@ -42,8 +41,10 @@ namespace ImageEdit.Requests
         private static IReadOnlyList<RequestField> Read()
         {
             var fields = new List<RequestField>();
-            // The base class first, in declaration order (MetadataToken), then what the streaming cmdlet adds.
-            foreach (var type in new[] { typeof(ImageEditCommandBase), typeof(GetImageEditStreamCommand) })
+            // The cmdlet types that declare fields, as the assembly names them (base class first), each in declaration
+            // order (MetadataToken). The field table sits below the cmdlets, so they name themselves to it.
+            var declaring = typeof(RequestFields).Assembly.GetCustomAttributes<RequestFieldsDeclaredInAttribute>().SelectMany(a => a.Types);
+            foreach (var type in declaring)
             {
                 var declared = type.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
                     .Select(p => (Property: p, Description: p.GetCustomAttribute<RequestFieldAttribute>()))
@@ -56,5 +57,17 @@ namespace ImageEdit.Requests
             }
             return fields;
         }
+    }
+
+    /// <summary>
+    /// Names the cmdlet types whose parameters carry <see cref="RequestFieldAttribute"/>, in wire order (a base class
+    /// before the cmdlet that adds fields to it). Put on the assembly once, by the cmdlets.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = false)]
+    internal sealed class RequestFieldsDeclaredInAttribute : Attribute
+    {
+        public RequestFieldsDeclaredInAttribute(params Type[] types) => Types = types;
+
+        public Type[] Types { get; }
     }
 }

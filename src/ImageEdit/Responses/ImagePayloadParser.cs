@@ -7,7 +7,6 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using ImageEdit.Http;
-using ImageEdit.Output;
 
 namespace ImageEdit.Responses
 {
@@ -19,13 +18,13 @@ namespace ImageEdit.Responses
     internal sealed class ImagePayloadParser : IDisposable
     {
         private const int ExcerptBytes = 1024;
-        private readonly Func<int, PendingImageFile>? _openImage;
+        private readonly Func<int, IImageDestination>? _openImage;
         private readonly List<Frame> _frames = new List<Frame>();
         private readonly MemoryStream _excerpt = new MemoryStream();
         private byte[]? _unescaped;
 
         /// <param name="openImage">Given an image's index, the file to decode it into; null keeps images as base64 strings.</param>
-        public ImagePayloadParser(Func<int, PendingImageFile>? openImage)
+        public ImagePayloadParser(Func<int, IImageDestination>? openImage)
         {
             _openImage = openImage;
         }
@@ -210,7 +209,7 @@ namespace ImageEdit.Responses
             return new ReadOnlySpan<byte>(_unescaped, 0, length);
         }
 
-        internal PendingImageFile? OpenImage(int index) => _openImage?.Invoke(index);
+        internal IImageDestination? OpenImage(int index) => _openImage?.Invoke(index);
 
         private static string? NullableString(ref Utf8JsonReader reader) =>
             reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
@@ -269,6 +268,12 @@ namespace ImageEdit.Responses
         }
     }
 
+    /// <summary>Where an image's base64 is decoded as it is read (Output's pending file); the parser only writes into it.</summary>
+    internal interface IImageDestination : IDisposable
+    {
+        void WriteBase64(ReadOnlySpan<byte> base64Utf8, bool isFinal);
+    }
+
     internal sealed class ParsedImage
     {
         public ParsedImage(int index)
@@ -279,8 +284,8 @@ namespace ImageEdit.Responses
         public int Index { get; }
         public string? B64Json { get; private set; }
 
-        /// <summary>The file the base64 was decoded into, not yet given its final name.</summary>
-        public PendingImageFile? File { get; private set; }
+        /// <summary>Where the base64 was decoded into (a file not yet given its final name), when a place was given.</summary>
+        public IImageDestination? File { get; private set; }
         public string? Url { get; set; }
         public string? RevisedPrompt { get; set; }
         public bool HasImage => B64Json != null || File != null || Url != null;

@@ -4,7 +4,6 @@ using System.Net.Http;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using ImageEdit.Output;
 
 using ImageEdit.Http;
 
@@ -20,7 +19,7 @@ namespace ImageEdit.Responses
         /// <param name="response">A 2xx answer.</param>
         /// <param name="openImage">Where to decode each image (see <see cref="ImagePayloadParser"/>); null keeps base64 strings.</param>
         /// <param name="cancellation">Fires on Ctrl+C or when the try times out.</param>
-        public static async Task<ParsedPayload> ReadAsync(HttpResponseMessage response, Func<int, PendingImageFile>? openImage, CancellationToken cancellation)
+        public static async Task<ParsedPayload> ReadAsync(HttpResponseMessage response, Func<int, IImageDestination>? openImage, CancellationToken cancellation)
         {
             string? requestId = ApiClient.RequestId(response);
             string? contentType = response.Content.Headers.ContentType?.MediaType;

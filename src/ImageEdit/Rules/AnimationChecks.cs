@@ -1,5 +1,6 @@
 using ImageEdit.Models;
 using static ImageEdit.Rules.Refusal;
+using ImageEdit.Requests;
 
 namespace ImageEdit.Rules
 {

@@ -9,15 +9,15 @@ using System.Reflection;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using ImageEdit.Commands;
 using ImageEdit.Http;
 using ImageEdit.Images;
 using ImageEdit.Models;
 using ImageEdit.Requests;
 using ImageEdit.Responses;
 using ImageEdit.Rules;
+using ImageEdit.Pipeline;
 
-namespace ImageEdit.Pipeline
+namespace ImageEdit.Commands
 {
     /// <summary>
     /// When the module is imported, a background thread builds what every first edit needs and compiles its code: the

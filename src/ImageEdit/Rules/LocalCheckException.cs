@@ -1,7 +1,7 @@
 using System;
 using System.Management.Automation;
 
-namespace ImageEdit.Pipeline
+namespace ImageEdit.Rules
 {
     /// <summary>
     /// Something found wrong before any byte was sent: it names its stable ErrorId, its category, the offending

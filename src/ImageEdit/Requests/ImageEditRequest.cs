@@ -2,9 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using ImageEdit.Requests;
 
-namespace ImageEdit.Models
+namespace ImageEdit.Requests
 {
     /// <summary>
     /// One request to POST /images/edits, as the cmdlet resolved it: the images (files, URLs or file IDs), the prompt,

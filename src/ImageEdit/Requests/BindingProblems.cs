@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace ImageEdit.Commands
+namespace ImageEdit.Requests
 {
     /// <summary>A value a request field refused while PowerShell bound it: which field, what was given, and why.</summary>
     internal sealed class BindingProblem

@@ -9,7 +9,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ImageEdit.Responses;
 
-namespace ImageEdit.Operations
+namespace ImageEdit.Rules
 {
     /// <summary>The shutdown date GET /models gave for each model of one endpoint (null: none announced), and when it was read.</summary>
     internal sealed class ModelShutdownList

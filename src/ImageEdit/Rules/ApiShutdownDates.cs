@@ -3,8 +3,9 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using ImageEdit.Http;
+using ImageEdit.Responses;
 
-namespace ImageEdit.Operations
+namespace ImageEdit.Rules
 {
     /// <summary>
     /// The shutdown dates the API gives its models (GET /models: the key's own list), for one command: read at most once,
