@@ -42,7 +42,9 @@ if ($WarmUp) {
     # One request first, so that the measured command does not pay for JIT compilation and the first connection.
     $null = if ($piped.ContainsKey($Scenario)) { & $piped[$Scenario] $Images[0] (Join-Path $OutDir '../warm-up') }
     elseif ($Scenario -eq 'stream') { Get-ImageEditStream -LiteralPath $Images[0] -Prompt 'warm-up' }
-    elseif ($Scenario -eq 'streamevents') { Get-ImageEditStream -LiteralPath $Images[0] -Prompt 'warm-up' -PartialImages 2 -OutputDirectory (Join-Path $OutDir '../warm-up') }
+    # The same stream, not saved: the measured one is the first to save in the session (its folder, run record and
+    # saving code are new to the process), as when a session streams to a folder for the first time.
+    elseif ($Scenario -eq 'streamevents') { Get-ImageEditStream -LiteralPath $Images[0] -Prompt 'warm-up' -PartialImages 2 }
     else { Edit-Image -LiteralPath $Images[0] -Prompt 'warm-up' }
 }
 # streamevents: the time (UTC ticks) at which user code, a ForEach-Object after the command, sees each event; the server

@@ -706,6 +706,7 @@ namespace ImageEdit.Commands
             if (!_writers.TryGetValue(folder, out var writer))
             {
                 writer = _writers[folder] = new ImageFileWriter(folder, Force.IsPresent);
+                SavingWarmUp.StartOnce(writer);
             }
             return writer;
         }
