@@ -11,7 +11,7 @@ Describe 'Import warm-up' {
         $script:lighthouse = Join-Path $PSScriptRoot '../../samples/lighthouse.png' | Resolve-Path | Select-Object -ExpandProperty Path
 
         # The warm-up of the latest import, read by reflection (internal): $null when none was started.
-        $script:latestWarmUp = "[ImageEdit.Pipeline.ImportWarmUp].GetProperty('Latest', [Reflection.BindingFlags]'NonPublic,Static').GetValue(`$null)"
+        $script:latestWarmUp = "[ImageEdit.Commands.ImportWarmUp].GetProperty('Latest', [Reflection.BindingFlags]'NonPublic,Static').GetValue(`$null)"
 
         # Runs a script after Import-Module in a fresh pwsh whose current folder and temporary folder are new and empty;
         # returns its output lines, errors, exit code and the files left in both folders.

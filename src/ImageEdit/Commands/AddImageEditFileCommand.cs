@@ -13,7 +13,7 @@ namespace ImageEdit.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Add, "ImageEditFile", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(ImageEditFile))]
-    public sealed class AddImageEditFileCommand : ScheduledCommandBase
+    public sealed class AddImageEditFileCommand : ThrottledCommandBase
     {
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
@@ -92,7 +92,7 @@ namespace ImageEdit.Commands
     /// <para type="synopsis">Deletes files from the OpenAI Files API by ID (for example the results of Add-ImageEditFile).</para>
     /// </summary>
     [Cmdlet(VerbsCommon.Remove, "ImageEditFile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-    public sealed class RemoveImageEditFileCommand : ScheduledCommandBase
+    public sealed class RemoveImageEditFileCommand : ThrottledCommandBase
     {
         /// <summary>The IDs of the files to delete; binds from a piped string or from FileId of Add-ImageEditFile's results.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]

@@ -18,7 +18,7 @@ namespace ImageEdit.Commands
     /// What the cmdlets that follow a batch share: the batches come by -Id (a piped ImageEditBatch binds its Id and
     /// OutputDirectory), or all the batches the run record of -OutputDirectory lists; each is handled on the scheduler.
     /// </summary>
-    public abstract class BatchCommandBase : ScheduledCommandBase
+    public abstract class BatchCommandBase : ThrottledCommandBase
     {
         /// <summary>The batch IDs (batch_...); a piped ImageEditBatch binds its Id.</summary>
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -32,16 +32,29 @@ namespace ImageEdit.Commands
         /// <summary>Does the work for one batch.</summary>
         internal abstract Task HandleAsync(string id, string? folder, IOutputSink sink, CancellationToken cancellation);
 
+        /// <summary>The folders of -OutputDirectory, resolved as every command that saves files resolves them.</summary>
+        private protected OutputFolders Folders => _folders ??= new OutputFolders(this, adoptIdentical: true);
+        private OutputFolders? _folders;
+
         protected override void ProcessRecord()
         {
-            string? folder = OutputDirectory is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputDirectory);
+            string? folder;
+            try
+            {
+                folder = Folders.PathOf(OutputDirectory);
+            }
+            catch (Exception ex) when (OutputFolders.IsPathProblem(ex))
+            {
+                WriteError(ErrorRecordFactory.Create(OutputFolder.Unusable(OutputDirectory!, ex.Message), OutputDirectory));
+                return;
+            }
             if (folder != null && Id is null && FolderNotFound(folder) is { } notFound)
             {
                 // A typo in a scheduled job's folder must not read as "nothing to collect".
                 WriteError(notFound);
                 return;
             }
-            var ids = Id ?? (folder is null ? Array.Empty<string>() : new RunRecord(folder).ReadTyped<BatchLine>("batch").Select(b => b.Id).Distinct().ToArray());
+            var ids = Id ?? (folder is null ? Array.Empty<string>() : Folders.RecordFor(folder).ReadTyped<BatchLine>("batch").Select(b => b.Id).Distinct().ToArray());
             if (ids.Length == 0)
             {
                 WriteError(ErrorRecordFactory.Create(new LocalCheckException("NoBatchGiven", ErrorCategory.InvalidArgument, OutputDirectory,
@@ -177,7 +190,6 @@ namespace ImageEdit.Commands
     [OutputType(typeof(ImageEditResult))]
     public sealed class ReceiveImageEditBatchCommand : BatchCommandBase
     {
-        private readonly Dictionary<string, (RunRecord Record, ImageFileWriter Writer)> _folders = new Dictionary<string, (RunRecord, ImageFileWriter)>(StringComparer.Ordinal);
         private readonly RunTally _tally = new RunTally();
         private Pricing.PriceTable? _prices;
         private readonly System.Diagnostics.Stopwatch _elapsed = System.Diagnostics.Stopwatch.StartNew();
@@ -193,7 +205,7 @@ namespace ImageEdit.Commands
             base.EndProcessing();
             _elapsed.Stop();
             WriteInformation(_tally.Describe(new ImageEditRunSummary(_tally.Edited, _tally.Resumed, _tally.Failed, _tally.ImagesSaved, _tally.InputTokens, _tally.OutputTokens,
-                _tally.TotalTokens, _elapsed.Elapsed, _folders.Values.Select(f => f.Record.Path).FirstOrDefault(), _folders.Values.Sum(f => f.Writer.FailedSaves))),
+                _tally.TotalTokens, _elapsed.Elapsed, Folders.FirstRecordPath, Folders.FailedSaves)),
                 new[] { "ImageEdit", "RunSummary" });
         }
 
@@ -204,23 +216,18 @@ namespace ImageEdit.Commands
             _prices ??= PriceTables.Load(this);
             if (OutputDirectory != null)
             {
-                string folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputDirectory);
                 // Not created here: without the folder there is no run record to say which request is which input.
-                if (FolderNotFound(folder) is { } notFound)
+                // (Its writer adopts identical files: an image a killed run saved but did not record, or the file still
+                // there of a request whose other file is being restored, is taken as it is, not saved again as "name (2)".)
+                if (Folders.TryPathOf(OutputDirectory) is { } folder && FolderNotFound(folder) is { } notFound)
                 {
                     WriteError(notFound);
                     return;
                 }
-                if (OutputFolder.Prepare(folder) is { } problem)
+                if (Folders.Problem(OutputDirectory, prepare: true) is { } problem)
                 {
                     WriteError(ErrorRecordFactory.Create(problem, OutputDirectory));
                     return;
-                }
-                if (!_folders.ContainsKey(folder))
-                {
-                    // Adopting identical files: an image a killed run saved but did not record, or the file still there of a
-                    // request whose other file is being restored, is taken as it is instead of being saved again as "name (2)".
-                    _folders[folder] = (new RunRecord(folder), new ImageFileWriter(folder, force: false, adoptIdentical: true));
                 }
             }
             else
@@ -235,7 +242,7 @@ namespace ImageEdit.Commands
 
         internal override async Task HandleAsync(string id, string? folder, IOutputSink sink, CancellationToken cancellation)
         {
-            var (record, writer) = _folders[folder!];
+            var (record, writer) = (Folders.RecordFor(folder!), Folders.WriterFor(folder!));
             var batch = await BatchesApi.GetAsync(Connection, id, sink, cancellation).ConfigureAwait(false);
             await new BatchReceiver(Connection, record, writer, sink, _tally, _prices!).ReceiveAsync(batch, cancellation).ConfigureAwait(false);
         }

@@ -15,7 +15,7 @@ namespace ImageEdit.Commands
     /// </summary>
     [Cmdlet(VerbsData.Edit, "Image", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(ImageEditResult))]
-    public sealed class EditImageCommand : ImageEditCommandBase
+    public sealed class EditImageCommand : SentEditCommandBase
     {
         /// <summary>
         /// A budget in USD: once the cost of this command's completed requests reaches it, no new request is sent (those on
@@ -28,7 +28,7 @@ namespace ImageEdit.Commands
 
         internal override decimal? Budget => MaxCost;
 
-        internal override bool Streams => false;
+        internal override EditDelivery Delivery => EditDelivery.Sent;
 
         internal override Task RunAsync(ApiConnection connection, ImageEditRequest request, EditContext context, IOutputSink sink, CancellationToken cancellation) =>
             new EditOperation(connection, context).RunAsync(request, sink, cancellation);

@@ -16,10 +16,8 @@ namespace ImageEdit.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "ImageEditModel")]
     [OutputType(typeof(ImageEditModel))]
-    public sealed class GetImageEditModelCommand : ApiCommandBase
+    public sealed class GetImageEditModelCommand : ScheduledCommandBase
     {
-        private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
-
         /// <summary>Only models whose name matches one of these (wildcards allowed).</summary>
         [Parameter(Position = 0)]
         [SupportsWildcards]
@@ -30,28 +28,37 @@ namespace ImageEdit.Commands
         [Parameter]
         public SwitchParameter All { get; set; }
 
+        internal override string Activity => "Listing models";
+
         protected override void EndProcessing()
         {
             var prices = PriceTables.Load(this);
-            var connection = ConnectionFactory.Create(this);
+            var connection = Connection;
             RequireCredentials(connection);
-            var log = new BufferedLog();
-            Responses.ModelListDto list;
-            try
+            // The call runs on the scheduler like every command's; its failure stops the command (there is no list to show).
+            ModelListDto? list = null;
+            Exception? failure = null;
+            var scheduler = Scheduler;
+            scheduler.Start(async token =>
             {
-                list = ModelsApi.ListAsync(connection, log, _cancellation.Token).GetAwaiter().GetResult();
+                try
+                {
+                    list = await ModelsApi.ListAsync(connection, scheduler, token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!(ex is OperationCanceledException && token.IsCancellationRequested))
+                {
+                    failure = ex;
+                }
+            }, connection.ModelsUri().GetLeftPart(UriPartial.Path));
+            base.EndProcessing();
+            if (failure != null)
+            {
+                ThrowTerminatingError(ErrorRecordFactory.Create(failure, connection.ModelsUri().GetLeftPart(UriPartial.Path)));
             }
-            catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+            if (list is null)
             {
                 throw new PipelineStoppedException();
             }
-            catch (Exception ex)
-            {
-                log.WriteTo(this);
-                ThrowTerminatingError(ErrorRecordFactory.Create(ex, connection.ModelsUri().GetLeftPart(UriPartial.Path)));
-                return;
-            }
-            log.WriteTo(this);
             KeepForTheLifecycle(connection, list);
             var patterns = (Name ?? new[] { "*" }).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
             DateTime today = ModelLifecycle.Today();
@@ -86,8 +93,6 @@ namespace ImageEdit.Commands
             }
         }
 
-        protected override void StopProcessing() => _cancellation.Cancel();
-
         /// <summary>The list just read is the API's word on shutdown dates: the edits of the next day read it from the cache instead of asking again.</summary>
         private void KeepForTheLifecycle(Http.ApiConnection connection, Responses.ModelListDto list)
         {
@@ -110,23 +115,5 @@ namespace ImageEdit.Commands
         private static bool IsImageModel(string id) =>
             ModelCatalog.Find(id) != null || id.StartsWith("gpt-image", StringComparison.OrdinalIgnoreCase)
             || id.StartsWith("dall-e", StringComparison.OrdinalIgnoreCase) || id.StartsWith("chatgpt-image", StringComparison.OrdinalIgnoreCase);
-
-        /// <summary>Verbose and Debug of the request, kept until the pipeline thread can write them (the request's continuations run elsewhere).</summary>
-        private sealed class BufferedLog : Http.ILog
-        {
-            private readonly System.Collections.Concurrent.ConcurrentQueue<Action<Cmdlet>> _lines = new System.Collections.Concurrent.ConcurrentQueue<Action<Cmdlet>>();
-
-            public void Verbose(string message) => _lines.Enqueue(c => c.WriteVerbose(message));
-            public void Warning(string message) => _lines.Enqueue(c => c.WriteWarning(message));
-            public void Debug(string message) => _lines.Enqueue(c => c.WriteDebug(message));
-
-            public void WriteTo(Cmdlet cmdlet)
-            {
-                while (_lines.TryDequeue(out var write))
-                {
-                    write(cmdlet);
-                }
-            }
-        }
     }
 }

@@ -15,7 +15,7 @@ namespace ImageEdit.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "ImageEditStream", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(ImageEditPartialImageEvent), typeof(ImageEditCompletedEvent))]
-    public sealed class GetImageEditStreamCommand : ImageEditCommandBase
+    public sealed class GetImageEditStreamCommand : SentEditCommandBase
     {
         /// <summary>How many partial images to stream before the final one, 0 to 3 (the field partial_images).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -33,7 +33,7 @@ namespace ImageEdit.Commands
 
         internal override decimal? Budget => MaxCost;
 
-        internal override bool Streams => true;
+        internal override EditDelivery Delivery => EditDelivery.Streamed;
 
         internal override Task RunAsync(ApiConnection connection, ImageEditRequest request, EditContext context, IOutputSink sink, CancellationToken cancellation) =>
             new StreamOperation(connection, context).RunAsync(request, sink, cancellation);

@@ -6,18 +6,17 @@ using ImageEdit.Pipeline;
 namespace ImageEdit.Commands
 {
     /// <summary>
-    /// A cmdlet that sends one request per input, several at once: the connection is built once, requests run on the
-    /// scheduler (at most -ThrottleLimit in flight) while only the pipeline thread writes, and Ctrl+C cancels them all.
+    /// A cmdlet that calls the API: the one way its network work runs. The connection is built once, the calls run on
+    /// the scheduler (off the pipeline thread, with the command's cancellation) while only the pipeline thread writes,
+    /// and Ctrl+C cancels them all.
     /// </summary>
     public abstract class ScheduledCommandBase : ApiCommandBase, IDisposable
     {
         private OperationScheduler? _scheduler;
         private ApiConnection? _connection;
 
-        /// <summary>How many requests may be in flight at once, over one shared connection pool. Default 4.</summary>
-        [Parameter]
-        [ValidateRange(1, 64)]
-        public int ThrottleLimit { get; set; } = 4;
+        /// <summary>How many calls may be in flight at once.</summary>
+        internal virtual int InFlightLimit => 1;
 
         /// <summary>What the batch progress bar says, e.g. "Editing images".</summary>
         internal abstract string Activity { get; }
@@ -32,7 +31,7 @@ namespace ImageEdit.Commands
         protected override void BeginProcessing()
         {
             _connection = ConnectionFactory.Create(this, DeploymentName);
-            _scheduler = new OperationScheduler(this, ThrottleLimit, Activity);
+            _scheduler = new OperationScheduler(this, InFlightLimit, Activity);
         }
 
         protected override void EndProcessing() => _scheduler?.WaitAll();
@@ -50,5 +49,16 @@ namespace ImageEdit.Commands
         internal virtual void ReleaseResources()
         {
         }
+    }
+
+    /// <summary>A cmdlet that sends one request per input, several at once: at most -ThrottleLimit in flight.</summary>
+    public abstract class ThrottledCommandBase : ScheduledCommandBase
+    {
+        /// <summary>How many requests may be in flight at once, over one shared connection pool. Default 4.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 4;
+
+        internal override int InFlightLimit => ThrottleLimit;
     }
 }

@@ -23,12 +23,9 @@ namespace ImageEdit.Commands
         private readonly Dictionary<string, BatchPlanner> _planners = new Dictionary<string, BatchPlanner>(StringComparer.Ordinal);
         private bool? _approved;
 
-        internal override bool Streams => false;
+        internal override EditDelivery Delivery => EditDelivery.BatchLine;
 
-        internal override bool ForBatch => true;
-
-        internal override Task RunAsync(ApiConnection connection, ImageEditRequest request, EditContext context, IOutputSink sink, CancellationToken cancellation) =>
-            throw new NotSupportedException("A batch sends no request on its own.");
+        internal override string Activity => "Editing images";
 
         protected override void BeginProcessing()
         {
@@ -49,7 +46,7 @@ namespace ImageEdit.Commands
 
         internal override void Dispatch(ImageEditRequest request)
         {
-            string? folder = OutputDirectory is null ? null : OutputFolderPath();
+            string? folder = Folders.PathOf(OutputDirectory);
             if (folder is null)
             {
                 WriteError(ErrorRecordFactory.Create(new LocalCheckException("BatchNeedsOutputDirectory", ErrorCategory.InvalidArgument, request.SourcePath,
@@ -67,7 +64,7 @@ namespace ImageEdit.Commands
                     return;
                 }
                 RequireCredentials(Connection);
-                if (OutputFolderProblem(prepare: true) is { } folderError)
+                if (Folders.Problem(OutputDirectory, prepare: true) is { } folderError)
                 {
                     WriteError(ErrorRecordFactory.Create(folderError, request.SourcePath));
                     _tally.AddFailed();
@@ -76,7 +73,7 @@ namespace ImageEdit.Commands
             }
             if (!_planners.TryGetValue(folder, out var planner))
             {
-                planner = _planners[folder] = new BatchPlanner(Connection, RecordFor(folder), Scheduler, whatIf, BatchLimits.Lines, BatchLimits.Bytes);
+                planner = _planners[folder] = new BatchPlanner(Connection, Folders.RecordFor(folder), Scheduler, whatIf, BatchLimits.Lines, BatchLimits.Bytes);
                 planner.Begin(Resume, Scheduler.Cancellation);
             }
             if (whatIf)
@@ -139,7 +136,7 @@ namespace ImageEdit.Commands
                     planner.Dispose();
                 }
             }
-            WriteFailuresBeforeFolder();
+            Folders.WriteWaitingFailures();
             WriteSummary();
         }
 

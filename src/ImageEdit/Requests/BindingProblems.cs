@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Management.Automation;
 
 namespace ImageEdit.Requests
 {
@@ -54,6 +55,30 @@ namespace ImageEdit.Requests
             var taken = t_noted.GroupBy(p => p.WireName, StringComparer.Ordinal).Select(g => g.First()).ToList();
             t_noted.Clear();
             return taken;
+        }
+
+        /// <summary>
+        /// The errors for the values noted since the last Take, only those of fields PowerShell did bind, to nothing, this
+        /// time (a note left by a binding that failed later is not this input's). Each is PowerShell's own
+        /// ParameterArgumentTransformationError, InvalidArgument, naming the parameter, with the piped object (else the
+        /// value) as TargetObject.
+        /// </summary>
+        public static IReadOnlyList<ErrorRecord> TakeErrors(IDictionary<string, object> boundParameters, object? pipedObject)
+        {
+            var errors = new List<ErrorRecord>();
+            foreach (var problem in Take())
+            {
+                string parameter = RequestFields.Wire(problem.WireName).ParameterName;
+                if (!boundParameters.TryGetValue(parameter, out var bound) || bound != null)
+                {
+                    continue;
+                }
+                var error = new ErrorRecord(new ParameterBindingException($"Cannot process argument transformation on parameter '{parameter}'. {problem.Problem} {problem.Advice}"),
+                    "ParameterArgumentTransformationError", ErrorCategory.InvalidArgument, pipedObject ?? problem.Value);
+                error.ErrorDetails = new ErrorDetails(error.Exception.Message) { RecommendedAction = problem.Advice };
+                errors.Add(error);
+            }
+            return errors;
         }
     }
 }

@@ -43,21 +43,30 @@ internal sealed class FolderGraph
             var model = compilation.GetSemanticModel(tree);
             foreach (var node in tree.GetRoot().DescendantNodes())
             {
+                if (node is UsingDirectiveSyntax { Name: { } imported } && imported.ToString() is var ns && ns.StartsWith("ImageEdit.", StringComparison.Ordinal))
+                {
+                    // A using of a folder is a use of it, even one no name needs any more: it tells the reader there is one.
+                    string usedFolder = ns.Substring("ImageEdit.".Length).Split('.')[0];
+                    if (usedFolder != from) graph.Add(from, usedFolder, tree, imported, "using " + ns);
+                    continue;
+                }
                 if (node is not SimpleNameSyntax name) continue;
                 var symbol = model.GetSymbolInfo(name).Symbol ?? model.GetSymbolInfo(name).CandidateSymbols.FirstOrDefault();
                 string? to = FolderOfSymbol(symbol);
                 if (to == null || to == from) continue;
-                int at = name.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
-                graph.AllUses.Add((from, to, $"{Relative(tree.FilePath)}:{at}", symbol!.ContainingType?.Name + "." + symbol.Name));
-                if (!graph.Uses.TryGetValue(from, out var targets)) graph.Uses[from] = targets = new(StringComparer.Ordinal);
-                if (!targets.ContainsKey(to))
-                {
-                    int line = name.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
-                    targets[to] = $"{Relative(tree.FilePath)}:{line} names {symbol!.ContainingType?.Name ?? symbol.Name}{(symbol is INamedTypeSymbol ? "" : "." + symbol.Name)}";
-                }
+                graph.Add(from, to, tree, name, symbol!.ContainingType?.Name + "." + symbol.Name);
             }
         }
         return graph;
+    }
+
+    private void Add(string from, string to, SyntaxTree tree, SyntaxNode node, string name)
+    {
+        int line = node.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+        string where = $"{Relative(tree.FilePath)}:{line}";
+        AllUses.Add((from, to, where, name));
+        if (!Uses.TryGetValue(from, out var targets)) Uses[from] = targets = new(StringComparer.Ordinal);
+        if (!targets.ContainsKey(to)) targets[to] = $"{where} {name}";
     }
 
     /// <summary>The folders that sit in a cycle, each cycle as its folders in order (A -> B -> ... -> A).</summary>
