@@ -37,7 +37,8 @@ param(
     [ValidateRange(1, 10)]
     [int] $Runs = 1,
 
-    # With -Task Bench: only these scenarios (e.g. photos100), printed and not written to docs/BENCHMARKS.md.
+    # With -Task Bench: only these scenarios (e.g. photos100) or measures (waves, streamevents, startup: issue 23), printed
+    # and not written to docs/BENCHMARKS.md.
     [string[]] $Only,
 
     # With -Task Test: which tests to run, the xunit tests, the Pester tests or both (the default).

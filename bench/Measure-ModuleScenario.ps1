@@ -4,7 +4,7 @@ param(
     [Parameter(Mandatory)][string] $Module,
     [Parameter(Mandatory)][string] $BaseUri,
     [Parameter(Mandatory)][string] $ApiKey,
-    [Parameter(Mandatory)][ValidateSet('small', 'upload16', 'batch', 'stream', 'save10', 'dataurl15', 'batchapi', 'photos100', 'photos100saved', 'batch1000', 'second')][string] $Scenario,
+    [Parameter(Mandatory)][ValidateSet('small', 'upload16', 'batch', 'stream', 'save10', 'dataurl15', 'batchapi', 'photos100', 'photos100saved', 'batch1000', 'second', 'streamevents')][string] $Scenario,
     [Parameter(Mandatory)][string] $OutDir,
     # A file listing the input images, one path a line (a piped scenario's images are all the files of their folder).
     [Parameter(Mandatory)][string] $ImageList,
@@ -42,14 +42,21 @@ if ($WarmUp) {
     # One request first, so that the measured command does not pay for JIT compilation and the first connection.
     $null = if ($piped.ContainsKey($Scenario)) { & $piped[$Scenario] $Images[0] (Join-Path $OutDir '../warm-up') }
     elseif ($Scenario -eq 'stream') { Get-ImageEditStream -LiteralPath $Images[0] -Prompt 'warm-up' }
+    # The same stream, not saved: the measured one is the first to save in the session (its folder, run record and
+    # saving code are new to the process), as when a session streams to a folder for the first time.
+    elseif ($Scenario -eq 'streamevents') { Get-ImageEditStream -LiteralPath $Images[0] -Prompt 'warm-up' -PartialImages 2 }
     else { Edit-Image -LiteralPath $Images[0] -Prompt 'warm-up' }
 }
+# streamevents: the time (UTC ticks) at which user code, a ForEach-Object after the command, sees each event; the server
+# records when it began sending each one, and the benchmark takes the difference.
+$seenAt = [Collections.Generic.List[long]]::new()
 $watch = [Diagnostics.Stopwatch]::StartNew()
 $results = if ($piped.ContainsKey($Scenario)) { & $piped[$Scenario] (Split-Path -LiteralPath $Images[0]) $OutDir } else {
     switch ($Scenario) {
         'small' { Edit-Image -LiteralPath $Images[0] -Prompt 'benchmark' -OutputDirectory $OutDir }
         'upload16' { Edit-Image -LiteralPath $Images[0] -ReferencePath ($Images[1..15] | ForEach-Object { [Management.Automation.WildcardPattern]::Escape($_) }) -Prompt 'benchmark' }
         'stream' { Get-ImageEditStream -LiteralPath $Images[0] -Prompt 'benchmark' -PartialImages 3 -OutputDirectory $OutDir }
+        'streamevents' { Get-ImageEditStream -LiteralPath $Images[0] -Prompt 'benchmark' -PartialImages 2 -OutputDirectory $OutDir | ForEach-Object { $seenAt.Add([DateTimeOffset]::UtcNow.UtcTicks); $_ } }
         'save10' { Edit-Image -LiteralPath $Images[0] -Prompt 'benchmark' -Count 10 -OutputDirectory $OutDir }
         'dataurl15' { Edit-Image -LiteralPath $Images[0] -Prompt 'benchmark' -Moderation low }
         # Plan, submit, wait for and collect a Batch API job of every listed image (the server runs it when first polled).
@@ -59,4 +66,4 @@ $results = if ($piped.ContainsKey($Scenario)) { & $piped[$Scenario] (Split-Path 
 $watch.Stop()
 if (-not $results) { throw "The $Scenario scenario produced nothing." }
 $peak = (Get-Content /proc/self/status | Where-Object { $_ -like 'VmHWM:*' }) -replace '\D', ''
-'{{"ms":{0:0},"peakMB":{1:0.0}}}' -f $watch.Elapsed.TotalMilliseconds, ([double]$peak / 1024)
+'{{"ms":{0:0},"peakMB":{1:0.0},"seenAt":[{2}]}}' -f $watch.Elapsed.TotalMilliseconds, ([double]$peak / 1024), ($seenAt -join ',')

@@ -102,7 +102,9 @@ internal sealed class EventStreamWriter(HttpContext context, RecordedRequest rec
         {
             text.Append("event: ").Append(eventName).Append("\ndata: ").Append(payload.ToJsonString()).Append("\n\n");
         }
-        await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), context.RequestAborted);
+        byte[] bytes = Encoding.UTF8.GetBytes(text.ToString());
+        lock (recorded.EventsSentAt) recorded.EventsSentAt.Add(DateTimeOffset.UtcNow);
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
     }
 }

@@ -7,6 +7,13 @@ public sealed class RecordedRequest
     /// <summary>When the request arrived, and how many edit requests were being handled then, itself included.</summary>
     public DateTimeOffset ReceivedAt { get; init; }
     public int InFlightOnArrival { get; set; }
+    /// <summary>
+    /// When the edit handler finished writing its answer (after any scripted delay): the benchmark takes how soon a client
+    /// fills the freed slot from it (the next request's ReceivedAt). Null until then, and for other endpoints.
+    /// </summary>
+    public DateTimeOffset? AnsweredAt { get; set; }
+    /// <summary>For a streamed answer, when the server began writing each event (in order), for the benchmark's event latency.</summary>
+    public List<DateTimeOffset> EventsSentAt { get; } = new();
     public string Method { get; init; } = "";
     public string Path { get; init; } = "";
     public string Query { get; init; } = "";

@@ -130,6 +130,7 @@ public sealed partial class TestApiServer : IAsyncDisposable
         }
         finally
         {
+            recorded.AnsweredAt = DateTimeOffset.UtcNow;
             Interlocked.Decrement(ref _inFlight);
         }
     }

@@ -11,6 +11,8 @@ Describe 'Import warm-up' {
         $script:lighthouse = Join-Path $PSScriptRoot '../../samples/lighthouse.png' | Resolve-Path | Select-Object -ExpandProperty Path
 
         # The warm-up of the latest import, read by reflection (internal): $null when none was started.
+        # The saving warm-up, started by the first command that saves into a folder.
+        $script:savingWarmUp = "[ImageEdit.Commands.ImportWarmUp].Assembly.GetType('ImageEdit.Output.SavingWarmUp').GetProperty('Latest', [Reflection.BindingFlags]'NonPublic,Static').GetValue(`$null)"
         $script:latestWarmUp = "[ImageEdit.Commands.ImportWarmUp].GetProperty('Latest', [Reflection.BindingFlags]'NonPublic,Static').GetValue(`$null)"
 
         # Runs a script after Import-Module in a fresh pwsh whose current folder and temporary folder are new and empty;
@@ -86,9 +88,18 @@ Describe 'Import warm-up' {
         $request[0].headers.Host | Should -Be 'imageedit-proxy.invalid'
     }
 
-    It 'is off when $env:IMAGEEDIT_NO_WARMUP is 1, and the first edit still works' {
-        $run = Invoke-Imported 'off' "'started:' + (`$null -ne ($latestWarmUp)); 'edited:' + @(Edit-Image -LiteralPath '$lighthouse' -Prompt 'no warm-up').Count" @{ IMAGEEDIT_NO_WARMUP = '1' }
+    It 'the first command that saves warms saving up beside its request (issue 23): every step done, nothing left in the folder but its result and record' {
+        $script = "`$null = Edit-Image -LiteralPath '$lighthouse' -Prompt 'saved' -OutputDirectory out; `$warmUp = $savingWarmUp; " +
+            "if (`$warmUp) { 'failures:' + `$warmUp.GetAwaiter().GetResult().Count } else { 'not started' }; Get-ChildItem out -Force | ForEach-Object Name | Sort-Object"
+        $run = Invoke-Imported 'saving' $script
         $run.Errors | Should -BeNullOrEmpty
-        $run.Output | Should -Be @('started:False', 'edited:1')
+        $run.Output | Should -Be @('failures:0', 'imageedit-record.jsonl', 'lighthouse-edited.png')
+        @(Get-TestApiRequest $server -EditsOnly) | Should -HaveCount 1
+    }
+
+    It 'is off when $env:IMAGEEDIT_NO_WARMUP is 1, and the first edit still works' {
+        $run = Invoke-Imported 'off' "'started:' + (`$null -ne ($latestWarmUp)); 'edited:' + @(Edit-Image -LiteralPath '$lighthouse' -Prompt 'no warm-up' -OutputDirectory out).Count; 'saving started:' + (`$null -ne ($savingWarmUp))" @{ IMAGEEDIT_NO_WARMUP = '1' }
+        $run.Errors | Should -BeNullOrEmpty
+        $run.Output | Should -Be @('started:False', 'edited:1', 'saving started:False')
     }
 }

@@ -267,6 +267,29 @@ Import-Module `$env:IMAGEEDIT_TEST_MODULE
             $recordFailure[0].Exception.Message | Should -BeLike '*run record*-Resume*'
             @($failures | Where-Object { $_.FullyQualifiedErrorId -like 'OutputDirectoryNotUsable,*' }) | Should -HaveCount 2
         }
+
+        It 'Get-ImageEditStream hands the completed event on before its run record line, so the error about the line follows the event' {
+            # Issue 23: the event reaches user code as soon as its file has its name; the line is written after (it was
+            # written first, so the event waited for it, and its error came before the event).
+            $out = Join-Path $TestDrive 'record-order'
+            New-Item -ItemType Directory $out | Out-Null
+            Set-TestApiScript $server @(@{ delayMs = 1500 })
+            $saboteur = Start-ThreadJob -ArgumentList $out, $server.Root -ScriptBlock {
+                param($out, $root)
+                $deadline = [DateTime]::UtcNow.AddSeconds(30)
+                while (-not @(Invoke-RestMethod "$root/_control/requests" | ForEach-Object { $_ } | Where-Object path -Like '*/images/edits').Count -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+                New-Item -ItemType Directory (Join-Path $out 'imageedit-record.jsonl') | Out-Null
+            }
+            $all = @(Get-Input 1 | Get-ImageEditStream -Prompt 'x' -OutputDirectory $out -ErrorAction Continue 2>&1)
+            $saboteur | Wait-Job | Remove-Job
+
+            $completed = @(0..($all.Count - 1) | Where-Object { $all[$_] -is [ImageEdit.Models.ImageEditCompletedEvent] })
+            $recordError = @(0..($all.Count - 1) | Where-Object { $all[$_] -is [Management.Automation.ErrorRecord] -and $all[$_].FullyQualifiedErrorId -like 'OutputWriteFailed,*' })
+            $completed | Should -HaveCount 1
+            $recordError | Should -HaveCount 1
+            $completed[0] | Should -BeLessThan $recordError[0]
+            Test-Path -LiteralPath $all[$completed[0]].Path -PathType Leaf | Should -BeTrue
+        }
     }
 
     Context 'a name too long for the file system' {

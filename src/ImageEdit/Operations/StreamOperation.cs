@@ -121,14 +121,16 @@ namespace ImageEdit.Operations
                             var saved = Commit(image, OutputNames.Edited(request.Source.Stem, 0, 1), sink);
                             if (saved != null) recorded.Add(new RecordKeeper.Saved(saved, "edited", 0));
                             decimal? cost = _context.Prices.Cost(request.Model, payload.Usage);
-                            KeepRecord(request, digests, recorded, requestId, payload, sink, cost, attempt.Number);
                             _context.Tally.AddEdited(recorded.Count(r => r.Image.Path != null), payload.Usage, cost);
+                            // The event goes to the pipeline as soon as its file has its name (its Path is true when user
+                            // code reads it); the run record's line is written while the pipeline thread hands it on.
                             sink.WriteObject(new ImageEditCompletedEvent(image.B64Json, WireMapping.FromUnixTime(payload.Created), payload.Size, payload.Quality,
                                 payload.Background, payload.OutputFormat, WireMapping.ToUsage(payload.Usage), request.SourcePath, requestId, saved) { Cost = cost, Attempts = attempt.Number });
-                            ReportSaveFailure(saved, request, sink);
                             attempt.Commit();
-                            sink.Verbose($"Stream closed for {name} after {events} image event(s).");
                             completed = true;
+                            ReportSaveFailure(saved, request, sink);
+                            KeepRecord(request, digests, recorded, requestId, payload, sink, cost, attempt.Number);
+                            sink.Verbose($"Stream closed for {name} after {events} image event(s).");
                             return true;
                         }
                     }

@@ -89,6 +89,20 @@ namespace ImageEdit.Output
             }
         }
 
+        /// <summary>
+        /// Writes an example line to a string (no file): the serializer's first line costs it reading the line's types,
+        /// which the warm-up pays instead of the first answer of a command with -OutputDirectory.
+        /// </summary>
+        internal static int SerializeExample() => JsonSerializer.Serialize(new RecordEntry
+        {
+            Fields = new Dictionary<string, object> { ["size"] = "1024x1024", ["n"] = 1 },
+            Sources = { new RecordSource { Role = "image", Path = "example.png", Length = 1, Sha256 = "" } },
+            Files = { new RecordFile { Name = "example-edited.png" } },
+            Usage = new RecordUsage(),
+            Cost = 0.01m,
+            Attempts = 1,
+        }, Json).Length;
+
         public void Append(RecordEntry entry)
         {
             AppendLines(new[] { Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, Json) + "\n") });

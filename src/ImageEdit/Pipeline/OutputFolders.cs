@@ -150,6 +150,7 @@ namespace ImageEdit.Pipeline
                 if (!_writers.TryGetValue(folder, out var writer))
                 {
                     writer = _writers[folder] = new ImageFileWriter(folder, _force, _adoptIdentical);
+                    SavingWarmUp.StartOnce(writer);
                 }
                 return writer;
             }
