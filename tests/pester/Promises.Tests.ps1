@@ -204,8 +204,10 @@ $env:OPENAI_API_KEY = $Key; $env:OPENAI_BASE_URL = $Base
                     if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' }
                     '-NoProfile', '-File', $runner, $env:IMAGEEDIT_TEST_MODULE, $server.BaseUri, $server.ApiKey, $out, $lighthouse)
                 $deadline = [DateTime]::UtcNow.AddSeconds(60)
-                while ([DateTime]::UtcNow -lt $deadline -and -not (Get-ChildItem -LiteralPath $out -Force -Filter '*.tmp' -ErrorAction SilentlyContinue)) { Start-Sleep -Milliseconds 10 }
-                Get-ChildItem -LiteralPath $out -Force -Filter '*.tmp' | Should -Not -BeNullOrEmpty -Because 'the signal must come while a save is under way'
+                # A temporary file of an image being saved (over 1 MB): the saving warm-up's own tiny one comes and goes first.
+                $saving = { Get-ChildItem -LiteralPath $out -Force -Filter '*.tmp' -ErrorAction SilentlyContinue | Where-Object Length -gt 1MB }
+                while ([DateTime]::UtcNow -lt $deadline -and -not (& $saving)) { Start-Sleep -Milliseconds 10 }
+                & $saving | Should -Not -BeNullOrEmpty -Because 'the signal must come while a save is under way'
                 & kill -TERM $process.Id
                 $process.WaitForExit(30000) | Should -BeTrue
                 @(Get-ChildItem -LiteralPath $out -Force -Filter '*.tmp') | Should -HaveCount 0

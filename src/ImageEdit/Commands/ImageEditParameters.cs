@@ -24,7 +24,6 @@ namespace ImageEdit.Commands
         [PipedItemPath]
         public string[] Path { get; set; } = Array.Empty<string>();
 
-        /// <summary>The image(s) to edit, taken exactly as written (no wildcards).</summary>
         /// <remarks>
         /// Not mandatory in its set: a mandatory pipeline parameter makes PowerShell try its set first for every piped row,
         /// so a row's null or empty LiteralPath cell would bind (and fail the row) before its Path or ImageUrl could.
