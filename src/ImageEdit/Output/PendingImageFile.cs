@@ -37,13 +37,26 @@ namespace ImageEdit.Output
             try
             {
                 _temporary = writer.TemporaryPath();
+                // Tracked before it exists, so that a SIGTERM from now on finds it; and once the process is ending, a file
+                // made after the handler's sweep is deleted here (see TemporaryFiles.Stopping).
+                TemporaryFiles.Track(_temporary);
                 // Unbuffered: every write reaches the system at once, so a write that fails (a full disk) fails here, in
                 // Write, with the file holding exactly what was written before; no buffer is left to fail again on Dispose.
                 _file = new FileStream(_temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 0, FileOptions.None);
-                TemporaryFiles.Track(_temporary);
+                if (TemporaryFiles.Stopping)
+                {
+                    _file.Dispose();
+                    _file = null;
+                    ImageFileWriter.TryDelete(_temporary);
+                    throw new IOException("the process is ending");
+                }
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
+                if (_temporary != null)
+                {
+                    TemporaryFiles.Untrack(_temporary);
+                }
                 _temporary = null;
                 KeepInMemory(ex);
             }

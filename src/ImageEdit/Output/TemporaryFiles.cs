@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Linq.Expressions;
+using System.Threading;
 
 namespace ImageEdit.Output
 {
@@ -20,7 +21,7 @@ namespace ImageEdit.Output
 
         static TemporaryFiles()
         {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteAll();
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => OnProcessEnding();
             RegisterSignal("SIGTERM");
             RegisterSignal("SIGHUP");
         }
@@ -68,6 +69,18 @@ namespace ImageEdit.Output
             }
         }
 
+        /// <summary>True once the process is ending (a signal, or exit): a temporary file made from now on is deleted by its maker.</summary>
+        public static bool Stopping => Volatile.Read(ref _stopping);
+        private static bool _stopping;
+
+        /// <summary>The process is ending (a signal, or exit): from now on no temporary file stays, then the sweep.</summary>
+        private static void OnProcessEnding()
+        {
+            // Set before the sweep: a file made after the sweep's snapshot is then seen as Stopping by its maker.
+            Volatile.Write(ref _stopping, true);
+            DeleteAll();
+        }
+
         internal static void DeleteAll()
         {
             foreach (var path in Live.Keys)
@@ -78,7 +91,7 @@ namespace ImageEdit.Output
         }
 
         /// <summary>
-        /// PosixSignalRegistration.Create(signal, _ => DeleteAll()) where the runtime has it (.NET 6 and later, which every
+        /// PosixSignalRegistration.Create(signal, _ => OnProcessEnding()) where the runtime has it (.NET 6 and later, which every
         /// supported PowerShell runs on); the module compiles against netstandard2.0, which does not name it. The signal's
         /// default action (ending the process) still follows.
         /// </summary>
@@ -98,7 +111,7 @@ namespace ImageEdit.Output
                 }
                 var context = Expression.Parameter(contextType, "context");
                 var handler = Expression.Lambda(typeof(Action<>).MakeGenericType(contextType),
-                    Expression.Call(typeof(TemporaryFiles).GetMethod(nameof(DeleteAll), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!), context).Compile();
+                    Expression.Call(typeof(TemporaryFiles).GetMethod(nameof(OnProcessEnding), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!), context).Compile();
                 var create = registrationType.GetMethod("Create", new[] { signalType, handler.GetType() });
                 if (create?.Invoke(null, new[] { Enum.Parse(signalType, name), handler }) is IDisposable registration)
                 {
