@@ -16,8 +16,9 @@ public class ImagePayloadParserTests
         string a = Convert.ToBase64String(ImageA), b = Convert.ToBase64String(ImageB);
         if (escapeSlashes)
         {
-            a = a.Replace("/", "\\/");
-            b = b.Replace("/", "\\/");
+            // As servers escape base64: "\/" (PHP, some proxies) and "\u002B" (.NET's default encoder).
+            a = a.Replace("/", "\\/").Replace("+", "\\u002B");
+            b = b.Replace("/", "\\/").Replace("+", "\\u002b");
         }
         return "{\"created\":1713833628,\"data\":[{\"b64_json\":\"" + a + "\",\"revised_prompt\":\"a lighthouse\"},{\"b64_json\":\"" + b + "\"}]," +
                "\"background\":\"opaque\",\"output_format\":\"png\",\"size\":\"1024x1024\",\"quality\":\"high\"," +
