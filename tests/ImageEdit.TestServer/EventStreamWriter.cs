@@ -100,7 +100,7 @@ internal sealed class EventStreamWriter(HttpContext context, RecordedRequest rec
         }
         else
         {
-            text.Append("event: ").Append(eventName).Append("\ndata: ").Append(payload.ToJsonString()).Append("\n\n");
+            text.Append("event: ").Append(eventName).Append("\ndata: ").Append(payload.ToJsonString(ApiJson.Options)).Append("\n\n");
         }
         byte[] bytes = Encoding.UTF8.GetBytes(text.ToString());
         lock (recorded.EventsSentAt) recorded.EventsSentAt.Add(DateTimeOffset.UtcNow);

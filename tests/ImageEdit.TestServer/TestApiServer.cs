@@ -207,7 +207,7 @@ public sealed partial class TestApiServer : IAsyncDisposable
             await new EventStreamWriter(context, recorded, step).WriteAsync();
             return;
         }
-        byte[] body = Encoding.UTF8.GetBytes(BuildImagesResponse(recorded, step).ToJsonString());
+        byte[] body = Encoding.UTF8.GetBytes(BuildImagesResponse(recorded, step).ToJsonString(ApiJson.Options));
         recorded.Status = 200;
         if (step?.Action == "truncate")
         {
@@ -360,6 +360,7 @@ public sealed partial class TestApiServer : IAsyncDisposable
         int scale = Math.Max(1, Math.Max(w, h) / 256);
         return (Math.Max(1, w / scale), Math.Max(1, h / scale));
     }
+
 
     public static string Sha256(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 
