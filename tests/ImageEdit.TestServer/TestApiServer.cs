@@ -361,7 +361,6 @@ public sealed partial class TestApiServer : IAsyncDisposable
         return (Math.Max(1, w / scale), Math.Max(1, h / scale));
     }
 
-
     public static string Sha256(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 
     internal static string RequestId(RecordedRequest recorded) => $"req_test{recorded.Sequence:D6}";

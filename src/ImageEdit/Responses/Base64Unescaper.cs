@@ -1,18 +1,16 @@
 using System;
-using System.Runtime.CompilerServices;
 
 namespace ImageEdit.Responses
 {
     /// <summary>
     /// Unescapes a JSON string that holds base64. A server that escapes '/' ("\/") or '+' ("\u002B", as .NET's default
-    /// JSON encoder does) escapes one character in about 32; the general unescaper copies such a string piece by piece
-    /// (measured: about 7 ms for a 1 MB image's 1.4 MB of text, a stream event's whole budget), while this copies the runs
-    /// between escapes at once. Only the escapes base64 can hold are taken here; anything else is left to the general one.
+    /// JSON encoder does) escapes about one character in 64 of an image's text; this copies the runs between escapes at
+    /// once (measured on 1.4 MB: 0.6 ms, against 0.85 ms for Utf8JsonReader.CopyString). Only the escapes base64 can hold
+    /// are taken here; anything else is left to the general unescaper.
     /// </summary>
     internal static class Base64Unescaper
     {
         /// <summary>Writes the unescaped text to <paramref name="destination"/> (as long as the source at least); false when an escape is not one base64 holds.</summary>
-        [MethodImpl((MethodImplOptions)512)] // AggressiveOptimization (not in netstandard2.0): compiled optimized at once, since it runs a few times per process, each a long loop
         public static bool TryUnescape(ReadOnlySpan<byte> source, Span<byte> destination, out int written)
         {
             written = 0;
