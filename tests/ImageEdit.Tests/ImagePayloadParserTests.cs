@@ -67,6 +67,7 @@ public class ImagePayloadParserTests
     [InlineData("{\"created\":1,\"data\":[{\"b64_json\":\"abc")]
     [InlineData("[1,2,3]")]
     [InlineData("{\"created\":1,\"data\":[{\"b64_json\":\"!!!!\"}]}")]
+    [InlineData("{\"created\":1,\"data\":[{\"b64_json\":\"\"}]}")]
     [InlineData("")]
     public async Task Truncated_or_malformed_answers_are_JsonExceptions_and_leave_no_files(string body)
     {
@@ -78,6 +79,13 @@ public class ImagePayloadParserTests
         parser.Dispose();
 
         Assert.Empty(Directory.GetFiles(folder));
+    }
+
+    [Fact]
+    public async Task An_empty_b64_json_is_not_an_image_even_when_nothing_is_saved()
+    {
+        var parser = new ImagePayloadParser(null);
+        await Assert.ThrowsAnyAsync<JsonException>(() => parser.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes("{\"created\":1,\"data\":[{\"b64_json\":\"\"}]}")), CancellationToken.None));
     }
 
     [Fact]

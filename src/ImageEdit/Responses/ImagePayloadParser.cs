@@ -298,6 +298,11 @@ namespace ImageEdit.Responses
             {
                 return;
             }
+            if (reader.ValueSpan.IsEmpty)
+            {
+                // Zero bytes are no image: saved, they would be a 0-byte file reported as a success.
+                throw new JsonException("an image's b64_json is empty");
+            }
             var file = parser.OpenImage(Index);
             if (file is null)
             {
